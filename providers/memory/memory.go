@@ -1,0 +1,235 @@
+// Package memory is an in-memory provider adapter: the reference adapter
+// for the conformance suite and for tests that need no server.
+//
+// Config:
+//
+//	providers:
+//	  mem: { type: memory }
+package memory
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/libdns/libdns"
+	"github.com/miekg/dns"
+
+	"github.com/dnsquorum/dnsquorum/providers"
+	"github.com/dnsquorum/dnsquorum/zone"
+)
+
+func init() {
+	providers.Register(providers.Registration{
+		Type:     "memory",
+		Doc:      "an in-memory zone store, for tests and dry runs",
+		Settings: func() any { return &Settings{} },
+		New: func(pc *zone.ProviderConfig) (providers.Provider, error) {
+			var s Settings
+			if err := pc.Decode(&s); err != nil {
+				return nil, err
+			}
+			return New(), nil
+		},
+	})
+}
+
+// Settings are the memory adapter's settings (none).
+type Settings struct{}
+
+// Provider keeps zones in memory. It is safe for concurrent use.
+type Provider struct {
+	mu    sync.Mutex
+	zones map[string]*zone.RRsets
+}
+
+var (
+	_ providers.Provider    = (*Provider)(nil)
+	_ providers.ZoneReader  = (*Provider)(nil)
+	_ providers.Batcher     = (*Provider)(nil)
+	_ providers.ZoneCreator = (*Provider)(nil)
+)
+
+// New returns an empty in-memory provider.
+func New() *Provider { return &Provider{zones: map[string]*zone.RRsets{}} }
+
+// Capabilities: everything, atomically.
+func (p *Provider) Capabilities() providers.Capabilities {
+	return providers.Capabilities{ApexNS: true, CreateZone: true, AtomicBatch: true}
+}
+
+// EnsureZone creates zone with a SOA and the given apex NS set when missing.
+func (p *Provider) EnsureZone(ctx context.Context, origin string, nameservers []string) error {
+	origin = dns.CanonicalName(origin)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.zones[origin]; ok {
+		return nil
+	}
+	z := zone.NewRRsets()
+	soa, err := dns.NewRR(fmt.Sprintf("%s 3600 IN SOA ns.invalid. hostmaster.invalid. 1 3600 600 604800 300", origin))
+	if err != nil {
+		return err
+	}
+	if _, err := z.Add(soa); err != nil {
+		return err
+	}
+	for _, ns := range nameservers {
+		if _, err := z.Add(&dns.NS{Hdr: dns.RR_Header{Name: origin, Rrtype: dns.TypeNS, Class: dns.ClassINET, Ttl: 3600}, Ns: dns.Fqdn(ns)}); err != nil {
+			return err
+		}
+	}
+	p.zones[origin] = z
+	return nil
+}
+
+func (p *Provider) zone(origin string) (*zone.RRsets, error) {
+	z, ok := p.zones[dns.CanonicalName(origin)]
+	if !ok {
+		return nil, fmt.Errorf("zone %s does not exist", origin)
+	}
+	return z, nil
+}
+
+// ReadZone returns every record of the zone.
+func (p *Provider) ReadZone(ctx context.Context, origin string) ([]dns.RR, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	z, err := p.zone(origin)
+	if err != nil {
+		return nil, err
+	}
+	var out []dns.RR
+	for _, rr := range z.Records() {
+		out = append(out, dns.Copy(rr))
+	}
+	return out, nil
+}
+
+// ApplyChanges applies all changes or none.
+func (p *Provider) ApplyChanges(ctx context.Context, origin string, changes []zone.Change) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	z, err := p.zone(origin)
+	if err != nil {
+		return 0, err
+	}
+	next := z.Clone()
+	for _, c := range changes {
+		cur := next.Get(c.Key)
+		switch c.Action {
+		case zone.Create:
+			if cur != nil {
+				return 0, fmt.Errorf("%s: already exists", c)
+			}
+			next.Put(c.New.Clone())
+		case zone.Update:
+			if cur == nil || !cur.Equal(c.Old) {
+				return 0, fmt.Errorf("%s: current records differ from the plan's", c)
+			}
+			next.Put(c.New.Clone())
+		case zone.Delete:
+			if cur == nil {
+				return 0, fmt.Errorf("%s: does not exist", c)
+			}
+			next.Remove(c.Key)
+		}
+	}
+	p.zones[dns.CanonicalName(origin)] = next
+	return len(changes), nil
+}
+
+// GetRecords implements libdns.RecordGetter.
+func (p *Provider) GetRecords(ctx context.Context, origin string) ([]libdns.Record, error) {
+	rrs, err := p.ReadZone(ctx, origin)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]libdns.Record, len(rrs))
+	for i, rr := range rrs {
+		out[i] = providers.ToLibdns(rr, origin)
+	}
+	return out, nil
+}
+
+// AppendRecords implements libdns.RecordAppender.
+func (p *Provider) AppendRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
+	return p.edit(origin, recs, func(z *zone.RRsets, rr dns.RR) error {
+		_, err := z.Add(rr)
+		return err
+	})
+}
+
+// SetRecords implements libdns.RecordSetter: each (name, type) in recs ends
+// up holding exactly the given records.
+func (p *Provider) SetRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
+	cleared := map[zone.Key]bool{}
+	return p.edit(origin, recs, func(z *zone.RRsets, rr dns.RR) error {
+		k := zone.Key{Name: rr.Header().Name, Type: rr.Header().Rrtype}
+		if !cleared[k] {
+			z.Remove(k)
+			cleared[k] = true
+		}
+		_, err := z.Add(rr)
+		return err
+	})
+}
+
+// DeleteRecords implements libdns.RecordDeleter, with its wildcard
+// semantics for empty type, TTL and value.
+func (p *Provider) DeleteRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	z, err := p.zone(origin)
+	if err != nil {
+		return nil, err
+	}
+	var deleted []libdns.Record
+	for _, rec := range recs {
+		want := rec.RR()
+		name := dns.CanonicalName(libdns.AbsoluteName(want.Name, origin))
+		for _, s := range z.Sorted() {
+			if s.Name != name || (want.Type != "" && s.TypeString() != want.Type) {
+				continue
+			}
+			var keep []dns.RR
+			for _, rr := range s.Records {
+				got := providers.ToLibdns(rr, origin).RR()
+				if (want.TTL == 0 || want.TTL == got.TTL) && (want.Data == "" || want.Data == got.Data) {
+					deleted = append(deleted, providers.ToLibdns(rr, origin))
+					continue
+				}
+				keep = append(keep, rr)
+			}
+			if len(keep) == 0 {
+				z.Remove(s.Key())
+			} else {
+				s.Records = keep
+			}
+		}
+	}
+	return deleted, nil
+}
+
+func (p *Provider) edit(origin string, recs []libdns.Record, f func(*zone.RRsets, dns.RR) error) ([]libdns.Record, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	z, err := p.zone(origin)
+	if err != nil {
+		return nil, err
+	}
+	next := z.Clone()
+	var out []libdns.Record
+	for _, rec := range recs {
+		rr, err := providers.FromLibdns(rec, origin)
+		if err != nil {
+			return nil, err
+		}
+		if err := f(next, rr); err != nil {
+			return nil, err
+		}
+		out = append(out, providers.ToLibdns(rr, origin))
+	}
+	p.zones[dns.CanonicalName(origin)] = next
+	return out, nil
+}

@@ -1,0 +1,181 @@
+package zone
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Position is a place in an input file. Col is 0 when only the line is
+// known (master files).
+type Position struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Col  int    `json:"col,omitempty"`
+}
+
+// String renders "file:line:col", or "file:line" without a column.
+func (p Position) String() string {
+	switch {
+	case p.Line == 0:
+		return p.File
+	case p.Col == 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// Config is a loaded configuration file: the providers and the desired zones.
+type Config struct {
+	// Path is the file the configuration was read from.
+	Path string
+	// Dir is the directory relative paths in the file are resolved against.
+	Dir string
+	// Providers in file order.
+	Providers []*ProviderConfig
+	// Zones in file order.
+	Zones []*ZoneConfig
+	// Secrets holds every value substituted from ${ENV} expansion; no output
+	// may show them.
+	Secrets []string
+	// Alerts holds the raw "alerts:" section, decoded by the alerting code.
+	Alerts *yaml.Node
+}
+
+// Provider returns the provider named name, or nil.
+func (c *Config) Provider(name string) *ProviderConfig {
+	for _, p := range c.Providers {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Zone returns the zone named name (any case, with or without the final
+// dot), or nil.
+func (c *Config) Zone(name string) *ZoneConfig {
+	n, err := CanonicalName(name, ".")
+	if err != nil {
+		return nil
+	}
+	for _, z := range c.Zones {
+		if z.Name == n {
+			return z
+		}
+	}
+	return nil
+}
+
+// ProviderConfig is one entry of the "providers:" map.
+type ProviderConfig struct {
+	// Name is the key of the entry.
+	Name string
+	// Type selects the adapter ("rfc2136", "powerdns", "zonefile", ...).
+	Type string
+	// Settings is the entry's mapping node with ${ENV} references already
+	// expanded; adapters decode it with Decode.
+	Settings *yaml.Node
+	// Pos is where the entry starts.
+	Pos Position
+}
+
+// Decode decodes the provider's settings into v (a pointer to the adapter's
+// settings struct). Unknown keys are errors; the "type" key is skipped.
+// Errors name the file, line and column.
+func (p *ProviderConfig) Decode(v any) error {
+	if p.Settings == nil {
+		return nil
+	}
+	n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: p.Settings.Line, Column: p.Settings.Column}
+	for i := 0; i+1 < len(p.Settings.Content); i += 2 {
+		if p.Settings.Content[i].Value == "type" {
+			continue
+		}
+		n.Content = append(n.Content, p.Settings.Content[i], p.Settings.Content[i+1])
+	}
+	if err := decodeStrict(n, v); err != nil {
+		return fmt.Errorf("%s: provider %q: %v", p.Pos, p.Name, err)
+	}
+	return nil
+}
+
+// ZoneConfig is one entry of the "zones:" map: a zone's desired state.
+type ZoneConfig struct {
+	// Name is the zone's canonical name ("example.com.").
+	Name string
+	// Providers names the providers that serve the zone.
+	Providers []string
+	// DefaultTTL applies to records that give none.
+	DefaultTTL uint32
+	// Ignore lists names and types the tool never touches.
+	Ignore []IgnoreRule
+	// File is the master file the records come from, if any (resolved path).
+	File string
+	// SafetyThreshold and SafetyMinRecords override the plan's safety
+	// defaults (0 means default).
+	SafetyThreshold  float64
+	SafetyMinRecords int
+	// Records is the desired content.
+	Records *RRsets
+	// Origins maps each RRset key to where it was written, for findings.
+	Origins map[Key]Position
+	// Pos is where the zone's entry starts.
+	Pos Position
+}
+
+// PlanOptions returns the plan options the zone's settings ask for; the
+// provider-dependent fields (ManageApexNS, SupportedTypes) are left for the
+// caller.
+func (z *ZoneConfig) PlanOptions() PlanOptions {
+	return PlanOptions{Ignore: z.Ignore, SafetyThreshold: z.SafetyThreshold, SafetyMinRecords: z.SafetyMinRecords}
+}
+
+// decodeStrict decodes mapping node n into the struct v points to, refusing
+// keys the struct does not declare (yaml.v3 has no strict mode on
+// Node.Decode). Errors carry the offending key's line and column.
+func decodeStrict(n *yaml.Node, v any) error {
+	known := yamlKeys(reflect.TypeOf(v))
+	if known != nil && n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if !known[k.Value] {
+				return fmt.Errorf("line %d:%d: unknown setting %q", k.Line, k.Column, k.Value)
+			}
+		}
+	}
+	return n.Decode(v)
+}
+
+// yamlKeys returns the yaml keys of the struct type t (or *t) points to,
+// or nil when t is not a struct.
+func yamlKeys(t reflect.Type) map[string]bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	keys := map[string]bool{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("yaml")
+		name, opts, _ := strings.Cut(tag, ",")
+		if strings.Contains(opts, "inline") {
+			for k := range yamlKeys(f.Type) {
+				keys[k] = true
+			}
+			continue
+		}
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		keys[name] = true
+	}
+	return keys
+}
