@@ -75,6 +75,12 @@ type ProviderConfig struct {
 	Name string
 	// Type selects the adapter ("rfc2136", "powerdns", "zonefile", ...).
 	Type string
+	// Nameservers are the host names of the provider's authoritative
+	// servers (the optional "nameservers:" setting every type accepts),
+	// absolute and lower-case. check uses them to tell which provider a
+	// nameserver belongs to; validate warns when a zone's apex NS set
+	// names none of them.
+	Nameservers []string
 	// Settings is the entry's mapping node with ${ENV} references already
 	// expanded; adapters decode it with Decode.
 	Settings *yaml.Node
