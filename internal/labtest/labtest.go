@@ -69,7 +69,7 @@ func Read(path string) (Env, error) {
 		if !ok {
 			continue
 		}
-		env[k] = strings.Trim(v, `"'`)
+		env[k] = unquote(v)
 	}
 	return env, sc.Err()
 }
@@ -79,3 +79,23 @@ func Read(path string) (Env, error) {
 func (e Env) Addr(key string) string {
 	return net.JoinHostPort(e[key], e["LAB_PORT"])
 }
+
+// unquote undoes the shell quoting lab.sh writes (printf %q: backslash
+// escapes, or surrounding quotes).
+func unquote(v string) string {
+	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+		return v[1 : len(v)-1]
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] == '\\' && i+1 < len(v) {
+			i++
+		}
+		b.WriteByte(v[i])
+	}
+	return b.String()
+}
+
+// Words splits a command-line variable (LAB_NSD_RELOAD, LAB_RNDC, ...) into
+// its words.
+func (e Env) Words(key string) []string { return strings.Fields(e[key]) }
