@@ -149,6 +149,9 @@ type Plan struct {
 	Changes  []Change
 	Summary  Summary
 	Safety   Safety
+	// CreateZone is true when the provider does not have the zone yet:
+	// applying creates it first.
+	CreateZone bool
 }
 
 // Empty reports whether the plan changes nothing.

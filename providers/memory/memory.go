@@ -86,7 +86,7 @@ func (p *Provider) EnsureZone(ctx context.Context, origin string, nameservers []
 func (p *Provider) zone(origin string) (*zone.RRsets, error) {
 	z, ok := p.zones[dns.CanonicalName(origin)]
 	if !ok {
-		return nil, fmt.Errorf("zone %s does not exist", origin)
+		return nil, fmt.Errorf("zone %s: %w", origin, providers.ErrZoneNotFound)
 	}
 	return z, nil
 }
