@@ -1,8 +1,11 @@
 package zone
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -75,6 +78,8 @@ type ProviderConfig struct {
 	Name string
 	// Type selects the adapter ("rfc2136", "powerdns", "zonefile", ...).
 	Type string
+	// TypePos is where the type's value is written (Pos when missing).
+	TypePos Position
 	// Nameservers are the host names of the provider's authoritative
 	// servers (the optional "nameservers:" setting every type accepts),
 	// absolute and lower-case. check uses them to tell which provider a
@@ -90,7 +95,7 @@ type ProviderConfig struct {
 
 // Decode decodes the provider's settings into v (a pointer to the adapter's
 // settings struct). Unknown keys are errors; the "type" key is skipped.
-// Errors name the file, line and column.
+// Errors are *SettingsError values naming the file, line and column.
 func (p *ProviderConfig) Decode(v any) error {
 	if p.Settings == nil {
 		return nil
@@ -103,10 +108,44 @@ func (p *ProviderConfig) Decode(v any) error {
 		n.Content = append(n.Content, p.Settings.Content[i], p.Settings.Content[i+1])
 	}
 	if err := decodeStrict(n, v); err != nil {
-		return fmt.Errorf("%s: provider %q: %v", p.Pos, p.Name, err)
+		se := &SettingsError{Pos: p.Pos, Provider: p.Name, Msg: err.Error()}
+		var pe *posError
+		if errors.As(err, &pe) {
+			se.Pos.Line, se.Pos.Col, se.Msg = pe.line, pe.col, pe.msg
+		} else if m := yamlErrLineRE.FindStringSubmatch(err.Error()); m != nil {
+			// yaml.v3: "yaml: unmarshal errors:\n  line N: cannot unmarshal ..."
+			se.Pos.Line, _ = strconv.Atoi(m[1])
+			se.Pos.Col = 0
+			se.Msg = m[2]
+		}
+		return se
 	}
 	return nil
 }
+
+// yamlErrLineRE finds the first "line N: message" in a yaml.v3 decoding
+// error.
+var yamlErrLineRE = regexp.MustCompile(`line (\d+): ([^\n]*)`)
+
+// SettingsError is a problem in a provider's settings, at a position.
+type SettingsError struct {
+	Pos      Position
+	Provider string
+	Msg      string
+}
+
+// Error renders "file:line:col: provider "name": message".
+func (e *SettingsError) Error() string {
+	return fmt.Sprintf("%s: provider %q: %s", e.Pos, e.Provider, e.Msg)
+}
+
+// posError is a decoding problem at a line and column.
+type posError struct {
+	line, col int
+	msg       string
+}
+
+func (e *posError) Error() string { return fmt.Sprintf("line %d:%d: %s", e.line, e.col, e.msg) }
 
 // ZoneConfig is one entry of the "zones:" map: a zone's desired state.
 type ZoneConfig struct {
@@ -143,16 +182,84 @@ func (z *ZoneConfig) PlanOptions() PlanOptions {
 // keys the struct does not declare (yaml.v3 has no strict mode on
 // Node.Decode). Errors carry the offending key's line and column.
 func decodeStrict(n *yaml.Node, v any) error {
-	known := yamlKeys(reflect.TypeOf(v))
-	if known != nil && n.Kind == yaml.MappingNode {
+	if err := checkKeys(n, reflect.TypeOf(v), ""); err != nil {
+		return err
+	}
+	return n.Decode(v)
+}
+
+// checkKeys reports the first key of mapping n (and of the mappings below
+// it) that struct type t does not declare. prefix names the enclosing keys.
+func checkKeys(n *yaml.Node, t reflect.Type, prefix string) error {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n == nil || reflect.PointerTo(t).Implements(reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()) {
+		// Types that decode themselves know their own keys.
+		return nil
+	}
+	switch {
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		known := yamlKeys(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			if !known[k.Value] {
-				return fmt.Errorf("line %d:%d: unknown setting %q", k.Line, k.Column, k.Value)
+				return &posError{k.Line, k.Column, fmt.Sprintf("unknown setting %q (known: %s)", prefix+k.Value, strings.Join(sortedKeys(known), ", "))}
+			}
+			if ft, ok := fieldType(t, k.Value); ok {
+				if err := checkKeys(n.Content[i+1], ft, prefix+k.Value+"."); err != nil {
+					return err
+				}
+			}
+		}
+	case (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && n.Kind == yaml.SequenceNode:
+		for _, c := range n.Content {
+			if err := checkKeys(c, t.Elem(), prefix); err != nil {
+				return err
+			}
+		}
+	case t.Kind() == reflect.Map && n.Kind == yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			if err := checkKeys(n.Content[i], t.Elem(), prefix+n.Content[i-1].Value+"."); err != nil {
+				return err
 			}
 		}
 	}
-	return n.Decode(v)
+	return nil
+}
+
+// fieldType returns the type of struct t's field whose yaml key is key,
+// looking into inlined structs.
+func fieldType(t reflect.Type, key string) (reflect.Type, bool) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if strings.Contains(opts, "inline") {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				if r, ok := fieldType(ft, key); ok {
+					return r, true
+				}
+			}
+			continue
+		}
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		if name == key {
+			return f.Type, true
+		}
+	}
+	return nil, false
 }
 
 // yamlKeys returns the yaml keys of the struct type t (or *t) points to,

@@ -152,6 +152,11 @@ type Plan struct {
 	// CreateZone is true when the provider does not have the zone yet:
 	// applying creates it first.
 	CreateZone bool
+	// Basis is the Fingerprint of the actual records the plan may touch
+	// (the managed ones: SOA, ignored and unsupported records left out,
+	// so a serial bump does not change it). A saved plan whose basis no
+	// longer matches the provider is stale.
+	Basis string
 }
 
 // Empty reports whether the plan changes nothing.
@@ -171,6 +176,9 @@ func (o PlanOptions) Managed(origin string, k Key) bool {
 	}
 	if len(o.SupportedTypes) > 0 && !slices.Contains(o.SupportedTypes, k.Type) {
 		return false
+	}
+	if len(o.Ignore) == 0 {
+		return true
 	}
 	rel := RelativeName(k.Name, origin)
 	for _, r := range o.Ignore {
@@ -200,15 +208,18 @@ func NewPlan(origin, provider string, desired, actual *RRsets, opts PlanOptions)
 			p.Changes = append(p.Changes, Change{Action: Update, Key: k, Old: have, New: want})
 		}
 	}
+	managed := make([]*RRset, 0, len(actual.sets))
 	for k, have := range actual.sets {
 		if !opts.Managed(origin, k) {
 			continue
 		}
+		managed = append(managed, have)
 		p.Summary.Existing += len(have.Records)
 		if desired.sets[k] == nil {
 			p.Changes = append(p.Changes, Change{Action: Delete, Key: k, Old: have})
 		}
 	}
+	p.Basis = fingerprint(managed)
 	slices.SortFunc(p.Changes, func(a, b Change) int { return a.Key.Compare(b.Key) })
 	for _, c := range p.Changes {
 		switch c.Action {

@@ -54,7 +54,11 @@ func (s *RRset) Rdata() []string {
 }
 
 // SameData reports whether both sets hold exactly the same records,
-// regardless of TTL.
+// regardless of TTL. Records are compared field by field as
+// dns.IsDuplicate does (no presentation text is built: plans compare every
+// RRset of a zone); for normalized records this is equality of their RDATA,
+// except that domain names in types Normalize leaves in their case compare
+// without regard to case, as DNS compares names.
 func (s *RRset) SameData(o *RRset) bool {
 	if s == nil || o == nil {
 		return s == o
@@ -63,7 +67,7 @@ func (s *RRset) SameData(o *RRset) bool {
 		return false
 	}
 	for i := range s.Records {
-		if Rdata(s.Records[i]) != Rdata(o.Records[i]) {
+		if !dns.IsDuplicate(s.Records[i], o.Records[i]) {
 			return false
 		}
 	}
@@ -104,10 +108,21 @@ func (s *RRset) String() string {
 	return b.String()
 }
 
-// Rdata returns the presentation-format RDATA of rr (its text after the
-// header).
+// Rdata returns the presentation-format RDATA of rr: its text after the
+// header's four tab-terminated fields (owner, TTL, class, type). Cutting at
+// the tabs rather than at Header().String() also handles records of unknown
+// types, which print their header as "CLASS1 TYPEnnn" (RFC 3597); owner
+// names never hold a raw tab (miekg/dns prints it as \009).
 func Rdata(rr dns.RR) string {
-	return strings.TrimPrefix(rr.String(), rr.Header().String())
+	s := rr.String()
+	for range 4 {
+		i := strings.IndexByte(s, '\t')
+		if i < 0 {
+			return ""
+		}
+		s = s[i+1:]
+	}
+	return s
 }
 
 // RRsets is a collection of RRsets keyed by (owner, type): a zone's content

@@ -29,13 +29,38 @@ func init() {
 			if err := pc.Decode(&s); err != nil {
 				return nil, err
 			}
+			if s.Store != "" {
+				return Shared(s.Store), nil
+			}
 			return New(), nil
 		},
 	})
 }
 
-// Settings are the memory adapter's settings (none).
-type Settings struct{}
+// Settings are the memory adapter's settings.
+type Settings struct {
+	// Store names a store shared by every provider of this process that
+	// names it, so that separate command runs in one test see the same
+	// zones. Empty: a fresh, private store.
+	Store string `yaml:"store"`
+}
+
+var (
+	sharedMu sync.Mutex
+	shared   = map[string]*Provider{}
+)
+
+// Shared returns the process-wide store called name, creating it empty.
+func Shared(name string) *Provider {
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	p := shared[name]
+	if p == nil {
+		p = New()
+		shared[name] = p
+	}
+	return p
+}
 
 // Provider keeps zones in memory. It is safe for concurrent use.
 type Provider struct {

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/dnsquorum/dnsquorum/providers"
+)
+
+// syncOptions are the parsed flags of `dnsquorum sync`.
+type syncOptions struct {
+	IO        *IO
+	Factory   *Factory
+	Zones     []string
+	Providers []string
+	DryRun    bool
+	Force     bool
+	Yes       bool
+	Staged    bool
+	StageWait time.Duration
+	// Parents, Resolver and Port find and reach the nameservers --staged
+	// waits for, as check's flags of the same names do.
+	Parents  []string
+	Resolver string
+	Port     int
+}
+
+func init() {
+	subcommands = append(subcommands, func(f *Factory) *cobra.Command { return NewCmdSync(f, nil) })
+}
+
+// NewCmdSync builds `dnsquorum sync`. runF, when not nil, replaces syncRun.
+func NewCmdSync(f *Factory, runF func(*syncOptions) error) *cobra.Command {
+	opts := &syncOptions{IO: f.IO, Factory: f}
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Push the desired zones to every provider",
+		Long: `Plans every selected provider, prints the plans, asks for confirmation on a
+terminal (never without one: pass --yes), then applies each plan exactly, to all
+providers concurrently. One provider failing never stops the others; transient
+failures are retried with backoff. A re-run after any partial failure converges.
+
+Plans whose updates and deletes touch more than the zone's safety threshold of
+existing records (default 30% once a zone has 10 or more) are refused without
+--force.
+
+Exit codes: 0 every provider succeeded (or nothing to do); 1 any error, refusal
+or failed provider.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Staged && opts.DryRun {
+				return flagErrorf("--staged and --dry-run do not go together")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return syncRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringSliceVar(&opts.Zones, "zone", nil, "only these zones (repeatable)")
+	cmd.Flags().StringSliceVar(&opts.Providers, "provider", nil, "only these providers (repeatable)")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "show the plans, change nothing")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "apply plans over the safety threshold")
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.Flags().BoolVar(&opts.Staged, "staged", false, "apply to one provider at a time, waiting until its nameservers serve the new data")
+	cmd.Flags().DurationVar(&opts.StageWait, "stage-wait", 60*time.Second, "with --staged: how long to wait for each provider's nameservers")
+	cmd.Flags().StringSliceVar(&opts.Parents, "parent", nil, "with --staged: the parent zone's server addresses, to find the nameservers")
+	cmd.Flags().StringVar(&opts.Resolver, "resolver", "", "with --staged: a recursive resolver to find the nameservers")
+	cmd.Flags().IntVar(&opts.Port, "port", 0, "with --staged: the port of every nameserver query")
+	return cmd
+}
+
+// applyOutcome is what applying one target's plan did.
+type applyOutcome struct {
+	Target   providers.Target
+	Planned  int
+	Applied  int
+	Duration time.Duration
+	Err      error
+}
+
+func syncRun(ctx context.Context, opts *syncOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ios := opts.IO
+	targets, err := selectTargets(opts.Factory, opts.Zones, opts.Providers)
+	if err != nil {
+		return err
+	}
+	outcomes := planTargets(ctx, targets)
+	var work []planOutcome
+	failed := 0
+	unsafe := 0
+	for _, o := range outcomes {
+		if o.Err != nil {
+			failed++
+			fmt.Fprintf(ios.ErrOut, "%s %v\n", ios.Red("error:"), o.Err)
+			continue
+		}
+		if o.Plan.Empty() {
+			continue
+		}
+		RenderPlan(ios, ios.Out, o.Plan)
+		if o.Plan.Safety.RequiresForce {
+			unsafe++
+		}
+		work = append(work, o)
+	}
+	if len(work) == 0 {
+		if failed > 0 {
+			return exitCode(ExitError, fmt.Errorf("%d of %d provider plans failed; nothing applied", failed, len(outcomes)))
+		}
+		fmt.Fprintln(ios.Out, ios.Green("Nothing to do: every provider is in sync."))
+		return nil
+	}
+	if unsafe > 0 && !opts.Force {
+		return exitCode(ExitError, fmt.Errorf("%d plan(s) exceed the safety threshold; nothing applied (review them, then re-run with --force)", unsafe))
+	}
+	if opts.DryRun {
+		fmt.Fprintln(ios.Out, "Dry run: nothing applied.")
+		if failed > 0 {
+			return exitCode(ExitError, nil)
+		}
+		return nil
+	}
+	if !opts.Yes {
+		if !ios.CanPrompt() {
+			return exitCode(ExitError, errors.New("refusing to apply without confirmation: not a terminal (pass --yes)"))
+		}
+		ok, err := ios.Confirm(fmt.Sprintf("Apply %d plan(s)?", len(work)))
+		if err != nil || !ok {
+			return exitCode(ExitError, errors.New("not confirmed; nothing applied"))
+		}
+	}
+	var results []applyOutcome
+	if opts.Staged {
+		results = applyStaged(ctx, opts, work)
+	} else {
+		results = applyAll(ctx, ios, work)
+	}
+	return reportApply(ios, results, failed)
+}
+
+// applyAll applies every plan concurrently; one failure does not stop the
+// others.
+func applyAll(ctx context.Context, ios *IO, work []planOutcome) []applyOutcome {
+	results := make([]applyOutcome, len(work))
+	var mu sync.Mutex
+	var g errgroup.Group
+	g.SetLimit(maxConcurrentProviders)
+	for i, w := range work {
+		g.Go(func() error {
+			start := time.Now()
+			n, err := w.Target.Apply(ctx, w.Plan)
+			results[i] = applyOutcome{Target: w.Target, Planned: len(w.Plan.Changes), Applied: n, Duration: time.Since(start), Err: err}
+			mu.Lock()
+			progressLine(ios, results[i])
+			mu.Unlock()
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return results
+}
+
+// progressLine reports one finished target on a terminal as it finishes;
+// without a terminal the summary alone is printed.
+func progressLine(ios *IO, r applyOutcome) {
+	if !ios.IsStderrTTY() {
+		return
+	}
+	mark := ios.Green("✓")
+	if r.Err != nil {
+		mark = ios.Red("✗")
+	}
+	fmt.Fprintf(ios.ErrOut, "%s %s %s: %d/%d changes in %s\n", mark, r.Target.Name, r.Target.Zone.Name, r.Applied, r.Planned, r.Duration.Round(time.Millisecond))
+}
+
+// reportApply prints the per-provider summary and picks the exit code.
+func reportApply(ios *IO, results []applyOutcome, planFailures int) error {
+	bad := planFailures
+	fmt.Fprintln(ios.Out, "Summary:")
+	for _, r := range results {
+		if r.Err != nil {
+			bad++
+			fmt.Fprintf(ios.Out, "  %s %s %s: %d of %d changes applied: %v\n", ios.Red("FAILED"), r.Target.Name, r.Target.Zone.Name, r.Applied, r.Planned, r.Err)
+			continue
+		}
+		fmt.Fprintf(ios.Out, "  %s %s %s: %d changes applied in %s\n", ios.Green("ok"), r.Target.Name, r.Target.Zone.Name, r.Applied, r.Duration.Round(time.Millisecond))
+	}
+	if bad > 0 {
+		return exitCode(ExitError, fmt.Errorf("%d provider(s) failed; re-run sync to converge once the cause is fixed", bad))
+	}
+	return nil
+}

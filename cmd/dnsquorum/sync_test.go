@@ -1,0 +1,207 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+
+	"github.com/dnsquorum/dnsquorum/providers/memory"
+	"github.com/dnsquorum/dnsquorum/zone"
+)
+
+// writeConfig writes a config file with two shared memory providers named
+// after the test, and returns its path and the two stores.
+func writeConfig(t *testing.T, records string) (string, *memory.Provider, *memory.Provider) {
+	t.Helper()
+	a, b := t.Name()+"-a", t.Name()+"-b"
+	cfg := fmt.Sprintf(`providers:
+  alpha: { type: memory, store: %q }
+  beta:  { type: memory, store: %q }
+zones:
+  example.com.:
+    providers: [alpha, beta]
+    default_ttl: 300
+    records:
+%s`, a, b, records)
+	path := filepath.Join(t.TempDir(), "dnsquorum.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, memory.Shared(a), memory.Shared(b)
+}
+
+const baseRecords = `      "@":
+        NS: [ns1.alpha.net., ns1.beta.org.]
+        A: 192.0.2.1
+      www: { CNAME: example.com. }
+      mail: { A: [192.0.2.25, 192.0.2.26] }
+`
+
+// run runs the CLI with buffers and returns exit code, stdout and stderr.
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	ios, out, errOut := TestIO("")
+	code := Run(args, ios)
+	return code, out.String(), errOut.String()
+}
+
+func TestDiffSyncConverge(t *testing.T) {
+	cfg, a, b := writeConfig(t, baseRecords)
+
+	code, out, errOut := run(t, "-c", cfg, "diff")
+	if code != ExitChanges {
+		t.Fatalf("diff on empty providers: exit %d, want 2\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"+ www.example.com.", "+ mail.example.com.", "alpha", "beta"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diff output lacks %q:\n%s", want, out)
+		}
+	}
+
+	// Without a terminal and without --yes, sync refuses and changes nothing.
+	code, _, errOut = run(t, "-c", cfg, "sync")
+	if code != ExitError || !strings.Contains(errOut, "--yes") {
+		t.Fatalf("sync without --yes: exit %d, stderr %q", code, errOut)
+	}
+	if code, _, _ := run(t, "-c", cfg, "diff"); code != ExitChanges {
+		t.Fatalf("after refused sync, diff exit %d, want 2", code)
+	}
+
+	code, out, errOut = run(t, "-c", cfg, "sync", "--yes")
+	if code != ExitOK {
+		t.Fatalf("sync --yes: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "ok alpha example.com.") || !strings.Contains(out, "ok beta example.com.") {
+		t.Errorf("sync summary lacks a provider:\n%s", out)
+	}
+	for _, p := range []*memory.Provider{a, b} {
+		got, err := p.ReadZone(t.Context(), "example.com.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		set, err := zone.FromRecords(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := set.Get(zone.Key{Name: "mail.example.com.", Type: dns.TypeA}); s == nil || len(s.Records) != 2 {
+			t.Errorf("mail A after sync: %v", s)
+		}
+	}
+
+	code, out, _ = run(t, "-c", cfg, "diff")
+	if code != ExitOK {
+		t.Fatalf("diff after sync: exit %d, want 0\n%s", code, out)
+	}
+	code, out, _ = run(t, "-c", cfg, "diff", "-o", "json")
+	var doc struct {
+		FormatVersion int  `json:"format_version"`
+		InSync        bool `json:"in_sync"`
+		Plans         []json.RawMessage
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != ExitOK || !doc.InSync || doc.FormatVersion != 1 || len(doc.Plans) != 2 {
+		t.Fatalf("diff -o json after sync: exit %d, err %v, doc %+v\n%s", code, err, doc, out)
+	}
+
+	// A second sync has nothing to do.
+	code, out, _ = run(t, "-c", cfg, "sync", "--yes")
+	if code != ExitOK || !strings.Contains(out, "Nothing to do") {
+		t.Fatalf("second sync: exit %d\n%s", code, out)
+	}
+}
+
+func TestSyncDriftOnOneProvider(t *testing.T) {
+	cfg, _, b := writeConfig(t, baseRecords)
+	if code, out, errOut := run(t, "-c", cfg, "sync", "--yes"); code != 0 {
+		t.Fatalf("sync: %d\n%s%s", code, out, errOut)
+	}
+	// Someone edits beta behind our back.
+	old := zone.MustParse("example.com.", "www 300 IN CNAME example.com.").Get(zone.Key{Name: "www.example.com.", Type: dns.TypeCNAME})
+	drift := zone.MustParse("example.com.", "www 300 IN CNAME elsewhere.example.net.").Get(zone.Key{Name: "www.example.com.", Type: dns.TypeCNAME})
+	if _, err := b.ApplyChanges(t.Context(), "example.com.", []zone.Change{{Action: zone.Update, Key: old.Key(), Old: old, New: drift}}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := run(t, "-c", cfg, "diff")
+	if code != ExitChanges || !strings.Contains(out, "~ www.example.com.") || strings.Count(out, "www.example.com.") < 1 {
+		t.Fatalf("diff after drift: exit %d\n%s", code, out)
+	}
+	code, out, _ = run(t, "-c", cfg, "diff", "--provider", "alpha")
+	if code != ExitOK {
+		t.Fatalf("diff --provider alpha: exit %d, want 0 (only beta drifted)\n%s", code, out)
+	}
+	if code, _, _ := run(t, "-c", cfg, "sync", "--yes", "--provider", "beta"); code != 0 {
+		t.Fatalf("sync beta: %d", code)
+	}
+	if code, _, _ := run(t, "-c", cfg, "diff"); code != 0 {
+		t.Fatalf("diff after repair: %d", code)
+	}
+}
+
+func TestSyncSafetyThreshold(t *testing.T) {
+	cfg, a, _ := writeConfig(t, baseRecords)
+	if code, _, _ := run(t, "-c", cfg, "sync", "--yes"); code != 0 {
+		t.Fatalf("first sync failed")
+	}
+	// alpha holds 20 extra records the file does not ask for: deleting them
+	// touches 20 of 25 existing records, over the 30% threshold.
+	var changes []zone.Change
+	for i := range 20 {
+		s := zone.MustParse("example.com.", fmt.Sprintf("old%d 300 IN A 198.51.100.%d", i, i)).Sorted()[0]
+		changes = append(changes, zone.Change{Action: zone.Create, Key: s.Key(), New: s})
+	}
+	if _, err := a.ApplyChanges(t.Context(), "example.com.", changes); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "-c", cfg, "sync", "--yes")
+	if code != ExitError || !strings.Contains(errOut, "safety threshold") || !strings.Contains(out, "--force") {
+		t.Fatalf("unsafe sync: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if code, _, _ := run(t, "-c", cfg, "diff", "--provider", "alpha"); code != ExitChanges {
+		t.Fatalf("refused sync must change nothing; diff exit %d", code)
+	}
+	code, out, errOut = run(t, "-c", cfg, "sync", "--yes", "--force")
+	if code != ExitOK {
+		t.Fatalf("sync --force: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, _ := run(t, "-c", cfg, "diff"); code != 0 {
+		t.Fatalf("diff after forced sync: %d", code)
+	}
+}
+
+func TestSyncDryRunChangesNothing(t *testing.T) {
+	cfg, _, _ := writeConfig(t, baseRecords)
+	code, out, _ := run(t, "-c", cfg, "sync", "--dry-run")
+	if code != ExitOK || !strings.Contains(out, "Dry run") {
+		t.Fatalf("dry run: exit %d\n%s", code, out)
+	}
+	if code, _, _ := run(t, "-c", cfg, "diff"); code != ExitChanges {
+		t.Fatalf("after dry run diff exit %d, want 2", code)
+	}
+}
+
+func TestDiffSyncFlagErrors(t *testing.T) {
+	cfg, _, _ := writeConfig(t, baseRecords)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"diff", "--zone", "nope.example."}, "no such zone"},
+		{[]string{"diff", "--provider", "gamma"}, "no such provider"},
+		{[]string{"diff", "-o", "yaml"}, "-o must be text or json"},
+		{[]string{"sync", "--staged", "--dry-run"}, "do not go together"},
+	}
+	for _, c := range cases {
+		code, _, errOut := run(t, append([]string{"-c", cfg}, c.args...)...)
+		if code != ExitError || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, stderr %q, want 1 and %q", c.args, code, errOut, c.want)
+		}
+	}
+	code, _, errOut := run(t, "-c", filepath.Join(t.TempDir(), "missing.yaml"), "diff")
+	if code != ExitError || !strings.Contains(errOut, "missing.yaml") {
+		t.Errorf("missing config: exit %d, stderr %q", code, errOut)
+	}
+}

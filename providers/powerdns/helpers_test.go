@@ -1,0 +1,34 @@
+package powerdns
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/libdns/libdns"
+
+	"github.com/dnsquorum/dnsquorum/providers"
+	"github.com/dnsquorum/dnsquorum/providers/httpapi"
+	"github.com/dnsquorum/dnsquorum/zone"
+)
+
+func secret(s string) httpapi.Secret { return httpapi.Secret(s) }
+
+// libdnsOf converts a set to libdns records of its zone.
+func libdnsOf(s *zone.RRset) []libdns.Record {
+	out := make([]libdns.Record, len(s.Records))
+	for i, rr := range s.Records {
+		out[i] = providers.ToLibdns(rr, zoneFaults)
+	}
+	return out
+}
+
+// TestMain widens the retry budget: the lab's PowerDNS keeps its data in
+// SQLite, and while other packages' tests write to it (RFC 2136 updates of
+// thousands of records) it answers 500 "database is locked" for seconds at
+// a time. The adapter treats a 500 as transient; these tests give it room.
+func TestMain(m *testing.M) {
+	providers.MaxAttempts = 8
+	providers.MaxBackoff = 5 * time.Second
+	os.Exit(m.Run())
+}
