@@ -118,6 +118,10 @@ func (p *ProviderConfig) Decode(v any) error {
 			se.Pos.Col = 0
 			se.Msg = m[2]
 		}
+		// yaml.v3 quotes the offending value ("cannot unmarshal !!str
+		// `abc...` into bool"), shortened: redaction of whole secrets
+		// would miss the prefix, so the value goes.
+		se.Msg = yamlQuotedRE.ReplaceAllString(se.Msg, "value")
 		return se
 	}
 	return nil
@@ -126,6 +130,9 @@ func (p *ProviderConfig) Decode(v any) error {
 // yamlErrLineRE finds the first "line N: message" in a yaml.v3 decoding
 // error.
 var yamlErrLineRE = regexp.MustCompile(`line (\d+): ([^\n]*)`)
+
+// yamlQuotedRE matches a value yaml.v3 quotes in a decoding error.
+var yamlQuotedRE = regexp.MustCompile("`[^`]*`")
 
 // SettingsError is a problem in a provider's settings, at a position.
 type SettingsError struct {

@@ -723,3 +723,28 @@ func TestBadConfigs(t *testing.T) {
 		})
 	}
 }
+
+// TestEnvAlias: settings shared through a YAML alias are expanded once, so
+// "$${X}" stays a literal "${X}" for both providers.
+func TestEnvAlias(t *testing.T) {
+	text := `providers:
+  a: &s { type: memory, lit: "$${DNSQ_NOT_EXPANDED}" }
+  b: *s
+zones:
+  example.com.:
+    providers: [a, b]
+    records: { "@": { NS: [ns1.a.net.] } }
+`
+	cfg, fs := LoadBytes("a.yaml", []byte(text))
+	if len(fs) != 0 {
+		t.Fatalf("findings: %q", fsStrings(fs))
+	}
+	for _, name := range []string{"a", "b"} {
+		var s struct {
+			Lit string `yaml:"lit"`
+		}
+		if err := cfg.Provider(name).Decode(&s); err != nil || s.Lit != "${DNSQ_NOT_EXPANDED}" {
+			t.Errorf("provider %s: lit %q, err %v", name, s.Lit, err)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package zone
 
 import (
+	"bufio"
+	"bytes"
 	"io"
 	"strconv"
 	"strings"
@@ -29,9 +31,13 @@ type ZoneYAML struct {
 }
 
 // WriteZonesYAML writes a "zones:" document holding the given entries, in
-// the form the configuration loader reads.
+// the form the configuration loader reads. Owners are encoded a few hundred
+// at a time (yaml.v3's emitter slows down and grows its event queue on one
+// very large document), then indented into place.
 func WriteZonesYAML(w io.Writer, zones ...ZoneYAML) error {
-	zonesNode := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	bw := bufio.NewWriter(w)
+	bw.WriteString("zones:\n")
+	var buf bytes.Buffer
 	for _, z := range zones {
 		origin := dns.CanonicalName(z.Name)
 		ttl := z.DefaultTTL
@@ -63,18 +69,46 @@ func WriteZonesYAML(w io.Writer, zones ...ZoneYAML) error {
 			}
 			entry.Content = append(entry.Content, strNode("ignore"), seq)
 		}
-		entry.Content = append(entry.Content, strNode("records"), RecordsYAML(origin, z.Records, ttl))
 		key := strNode(origin)
 		key.HeadComment = z.Comment
-		zonesNode.Content = append(zonesNode.Content, key, entry)
+		if err := encodeIndented(bw, &buf, "  ", key, entry); err != nil {
+			return err
+		}
+		records := RecordsYAML(origin, z.Records, ttl)
+		if len(records.Content) == 0 {
+			bw.WriteString("    records: {}\n")
+			continue
+		}
+		bw.WriteString("    records:\n")
+		for i := 0; i < len(records.Content); i += 2 * yamlChunk {
+			if err := encodeIndented(bw, &buf, "      ", records.Content[i:min(i+2*yamlChunk, len(records.Content))]...); err != nil {
+				return err
+			}
+		}
 	}
-	doc := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{strNode("zones"), zonesNode}}
-	enc := yaml.NewEncoder(w)
+	return bw.Flush()
+}
+
+// yamlChunk is how many owners WriteZonesYAML encodes at once.
+const yamlChunk = 256
+
+// encodeIndented writes the mapping of the given keys and values as YAML
+// (indent 2), every line prefixed with indent; buf is scratch space.
+func encodeIndented(w *bufio.Writer, buf *bytes.Buffer, indent string, content ...*yaml.Node) error {
+	buf.Reset()
+	enc := yaml.NewEncoder(buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
+	if err := enc.Encode(&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: content}); err != nil {
 		return err
 	}
-	return enc.Close()
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	for line := range bytes.Lines(buf.Bytes()) {
+		w.WriteString(indent)
+		w.Write(line)
+	}
+	return nil
 }
 
 // RecordsYAML returns the "records:" mapping for sets of zone origin:

@@ -80,6 +80,11 @@ type SinkConfig struct {
 	// Expire is how long Alertmanager keeps a firing alert that is not
 	// re-sent (endsAt = now + max(Expire, 4 × watch interval)); default 1h.
 	Expire time.Duration
+	// SendResolved (alertmanager; default true) sends recoveries as alerts
+	// with endsAt = when they were seen resolved. With several vantage
+	// points, false lets an alert end only when no instance re-sends it
+	// any more (after Expire).
+	SendResolved bool
 	// Command is the exec sink's program and arguments (no shell).
 	Command []string
 	// Pos is where the entry starts.
@@ -152,17 +157,18 @@ type rawConfig struct {
 }
 
 type rawSink struct {
-	Type        string            `yaml:"type"`
-	MinSeverity string            `yaml:"min_severity"`
-	Renotify    string            `yaml:"renotify"`
-	Timeout     time.Duration     `yaml:"timeout"`
-	Attempts    int               `yaml:"attempts"`
-	URL         string            `yaml:"url"`
-	Headers     map[string]string `yaml:"headers"`
-	RoutingKey  string            `yaml:"routing_key"`
-	Source      string            `yaml:"source"`
-	Expire      time.Duration     `yaml:"expire"`
-	Command     []string          `yaml:"command"`
+	Type         string            `yaml:"type"`
+	MinSeverity  string            `yaml:"min_severity"`
+	Renotify     string            `yaml:"renotify"`
+	Timeout      time.Duration     `yaml:"timeout"`
+	Attempts     int               `yaml:"attempts"`
+	URL          string            `yaml:"url"`
+	Headers      map[string]string `yaml:"headers"`
+	RoutingKey   string            `yaml:"routing_key"`
+	Source       string            `yaml:"source"`
+	Expire       time.Duration     `yaml:"expire"`
+	SendResolved *bool             `yaml:"send_resolved"`
+	Command      []string          `yaml:"command"`
 }
 
 // settings each sink type accepts beyond the common ones.
@@ -170,7 +176,7 @@ var sinkSettings = map[string][]string{
 	"webhook":      {"url", "headers"},
 	"slack":        {"url"},
 	"pagerduty":    {"routing_key", "url", "source"},
-	"alertmanager": {"url", "headers", "expire"},
+	"alertmanager": {"url", "headers", "expire", "send_resolved"},
 	"exec":         {"command"},
 }
 
@@ -329,7 +335,7 @@ func decodeSink(name string, n *yaml.Node, pos func(*yaml.Node) zone.Position, f
 	s := &SinkConfig{
 		Name: name, Type: typ, MinSeverity: Warning, Timeout: raw.Timeout, Attempts: raw.Attempts,
 		URL: raw.URL, Headers: raw.Headers, RoutingKey: raw.RoutingKey, Source: raw.Source,
-		Expire: raw.Expire, Command: raw.Command, Pos: pos(n),
+		Expire: raw.Expire, Command: raw.Command, Pos: pos(n), SendResolved: raw.SendResolved == nil || *raw.SendResolved,
 	}
 	at := func(key string) *yaml.Node {
 		for _, kv := range pairs(n) {

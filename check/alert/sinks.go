@@ -334,6 +334,9 @@ func (a *alertmanagerSender) alerts(n *Notification) []AMAlert {
 			if it.Firing() {
 				al.EndsAt = n.SentAt.Add(expire).UTC()
 			} else {
+				if !a.cfg.SendResolved {
+					continue // ends by itself at the endsAt last sent
+				}
 				al.EndsAt = n.SentAt.UTC()
 				if it.ResolvedAt != nil {
 					al.EndsAt = it.ResolvedAt.UTC()

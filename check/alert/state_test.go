@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -328,5 +329,41 @@ func TestNoAlertsConfig(t *testing.T) {
 	out, err := Process(context.Background(), nil, []ZoneReport{drift("x.")}, Options{})
 	if err != nil || len(out.Deliveries) != 0 {
 		t.Fatalf("nil config: %v %v", out, err)
+	}
+}
+
+// TestTwoVantagePoints: two instances (own state each) report the same
+// problem to one Alertmanager with identical labels; only annotations say
+// where from. With send_resolved: false, a recovery seen by one instance
+// sends nothing (the alert ends when no instance re-sends it).
+func TestTwoVantagePoints(t *testing.T) {
+	am := newReceiver(t)
+	for _, sendResolved := range []bool{true, false} {
+		cfg := mustConfig(t, fmt.Sprintf("alerts:\n  default: [am]\n  sinks:\n    am: { type: alertmanager, url: %q, send_resolved: %v }\n", am.URL, sendResolved))
+		before := len(am.requests())
+		a := Options{Store: &MemoryStore{}, Vantage: "eu-west", GeneratorURL: "http://10.0.0.1:9353/"}
+		b := Options{Store: &MemoryStore{}, Vantage: "us-east", GeneratorURL: "http://10.0.0.2:9353/"}
+		run(t, cfg, a, drift("example.test."))
+		run(t, cfg, b, drift("example.test."))
+		reqs := am.requests()[before:]
+		if len(reqs) != 2 {
+			t.Fatalf("%d requests", len(reqs))
+		}
+		ra, rb := decodeJSON(t, reqs[0].Body), decodeJSON(t, reqs[1].Body)
+		if la, lb := get(ra, 0, "labels"), get(rb, 0, "labels"); !reflect.DeepEqual(la, lb) || la == nil {
+			t.Errorf("labels differ between vantage points:\n%v\n%v", la, lb)
+		}
+		if get(ra, 0, "annotations", "vantage") != "eu-west" || get(rb, 0, "annotations", "vantage") != "us-east" ||
+			get(ra, 0, "annotations", "dedup_key") != get(rb, 0, "annotations", "dedup_key") {
+			t.Errorf("annotations: %v / %v", get(ra, 0, "annotations"), get(rb, 0, "annotations"))
+		}
+		run(t, cfg, a, healthy("example.test."))
+		reqs = am.requests()[before:]
+		switch {
+		case sendResolved && (len(reqs) != 3 || get(decodeJSON(t, reqs[2].Body), 0, "labels", "zone") != "example.test."):
+			t.Errorf("send_resolved: want the recovery posted, got %d requests", len(reqs))
+		case !sendResolved && len(reqs) != 2:
+			t.Errorf("send_resolved false: a recovery was posted")
+		}
 	}
 }

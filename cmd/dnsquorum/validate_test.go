@@ -173,7 +173,7 @@ func TestValidateSecrets(t *testing.T) {
 	t.Setenv("DNSQ_VALIDATE_SECRET", secret)
 	path := writeValidateConfig(t, `providers:
   a: { type: memory, nameservers: ["${DNSQ_VALIDATE_SECRET} bad"], store: "${DNSQ_VALIDATE_SECRET}" }
-  b: { type: rfc2136, server: "${DNSQ_VALIDATE_SECRET}", tsig: { secret: "${DNSQ_VALIDATE_SECRET}" }, bogus: "${DNSQ_VALIDATE_SECRET}" }
+  b: { type: rfc2136, server: "${DNSQ_VALIDATE_SECRET}", tsig: { secret: "${DNSQ_VALIDATE_SECRET}" }, serial_prerequisite: "${DNSQ_VALIDATE_SECRET}" }
 zones:
   example.com.: { providers: [a, b], records: { "@": { NS: [ns1.example.net.] } } }
 `)
@@ -184,6 +184,11 @@ zones:
 		}
 		if strings.Contains(out+errOut, secret) || strings.Contains(out+errOut, "hunter2") {
 			t.Errorf("-o %s: secret in output:\n%s%s", o, out, errOut)
+		}
+		// The rfc2136 settings error must be there, without the value
+		// (yaml.v3 would quote its first characters).
+		if !strings.Contains(out, "cannot unmarshal !!str value into bool") {
+			t.Errorf("-o %s: no settings error in:\n%s", o, out)
 		}
 	}
 }

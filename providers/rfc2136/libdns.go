@@ -48,6 +48,7 @@ func (p *Provider) fromLibdns(rec libdns.Record, origin string) (dns.RR, error) 
 // AppendRecords implements libdns.RecordAppender: the records are added in
 // one UPDATE message (several if they exceed 64 KiB), atomically per
 // message. Adding a record whose data is already there only sets its TTL.
+// Like SetRecords and DeleteRecords, it retries transient failures.
 func (p *Provider) AppendRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
 	origin = dns.CanonicalName(origin)
 	units := make([]unit, 0, len(recs))
@@ -62,7 +63,7 @@ func (p *Provider) AppendRecords(ctx context.Context, origin string, recs []libd
 		units = append(units, u)
 		out = append(out, providers.ToLibdns(rr, origin))
 	}
-	if _, err := p.send(ctx, origin, units, false); err != nil {
+	if err := p.sendRetry(ctx, origin, units); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -109,7 +110,7 @@ func (p *Provider) SetRecords(ctx context.Context, origin string, recs []libdns.
 			out = append(out, providers.ToLibdns(rr, origin))
 		}
 	}
-	if _, err := p.send(ctx, origin, units, false); err != nil {
+	if err := p.sendRetry(ctx, origin, units); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -178,7 +179,7 @@ func (p *Provider) DeleteRecords(ctx context.Context, origin string, recs []libd
 			out = append(out, providers.ToLibdns(rr, origin))
 		}
 	}
-	if _, err := p.send(ctx, origin, units, false); err != nil {
+	if err := p.sendRetry(ctx, origin, units); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -24,9 +24,11 @@ const (
 	testSecret  = "ZG5zcXVvcnVtIHRlc3Qga2V5IG1hdGVyaWFsLCAzMkI="
 )
 
-func init() {
-	// Fault tests retry: keep their waits short.
+// shortBackoff makes the retries of a fault test quick.
+func shortBackoff(t *testing.T) {
+	old := providers.BaseBackoff
 	providers.BaseBackoff = 10 * time.Millisecond
+	t.Cleanup(func() { providers.BaseBackoff = old })
 }
 
 // providerConfig builds a config entry from YAML text, as the loader would.
@@ -324,6 +326,7 @@ func testSettings(addr string) Settings {
 // TestRetryAfterServfail: a SERVFAIL is transient; providers.Apply retries
 // and the second attempt lands.
 func TestRetryAfterServfail(t *testing.T) {
+	shortBackoff(t)
 	var calls atomic.Int32
 	var unsigned atomic.Int32
 	addr := fakeServer(t, func(w dns.ResponseWriter, r *dns.Msg) {
@@ -415,6 +418,7 @@ func TestBadSigFake(t *testing.T) {
 // TestTimeout: a server that accepts and never answers gives a transient
 // timeout error within the configured timeout.
 func TestTimeout(t *testing.T) {
+	shortBackoff(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

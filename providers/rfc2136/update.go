@@ -7,6 +7,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/dnsquorum/dnsquorum/providers"
 	"github.com/dnsquorum/dnsquorum/zone"
 )
 
@@ -183,6 +184,19 @@ func (p *Provider) send(ctx context.Context, origin string, units []unit, prereq
 		}
 	}
 	return landed, nil
+}
+
+// sendRetry is send for the libdns methods, which have no caller to retry
+// for them: transient failures (SERVFAIL, timeouts) are retried with
+// providers.Retry, resuming after the messages that landed. Every message
+// is safe to send twice (deleting what is gone and adding what is there
+// change nothing).
+func (p *Provider) sendRetry(ctx context.Context, origin string, units []unit) error {
+	return providers.Retry(ctx, func() error {
+		n, err := p.send(ctx, origin, units, false)
+		units = units[n:]
+		return err
+	})
 }
 
 // updateMsg builds one UPDATE: all deletions first, then additions, then
