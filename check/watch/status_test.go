@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -162,20 +163,25 @@ func statusMonitor(t *testing.T) (*Monitor, string) {
 	t.Helper()
 	fc := &fakeChecker{}
 	fc.set("good.test.", healthyResult)
+	var mu sync.Mutex
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	started := now
 	fc.set("bad.test.", func(z string) *check.Result {
 		r := driftResult(z)
+		mu.Lock()
 		r.Started = started
+		mu.Unlock()
 		return r
 	})
-	clock := func() time.Time { return now }
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func() { mu.Lock(); now = now.Add(time.Minute); started = now; mu.Unlock() }
 	m, srv := newTestMonitor(t, fc, []string{"good.test.", "bad.test.", "broken.test."}, func(o *Options) { o.Now = clock })
 	m.Round(context.Background())
-	now = now.Add(time.Minute)
-	started = now
+	advance()
 	m.Round(context.Background())
+	mu.Lock()
 	now = now.Add(time.Minute)
+	mu.Unlock()
 	return m, srv.URL
 }
 
