@@ -179,6 +179,9 @@ func yamlErrorLine(data []byte, err error) int {
 		n, _ := strconv.Atoi(m[1])
 		return n
 	}
+	if len(data) > 4<<20 {
+		return 0 // too big to search; the finding names the file only
+	}
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	want := err.Error()
 	fails := func(k int) bool {

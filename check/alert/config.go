@@ -195,13 +195,21 @@ func Load(cfg *zone.Config) (*Config, error) {
 	return Decode(cfg.Alerts, cfg.Path, cfg.Dir, cfg.Zones)
 }
 
+// ConfigError is a problem in the alerts section, at a position.
+type ConfigError struct {
+	Pos zone.Position
+	Msg string
+}
+
+func (e *ConfigError) Error() string { return e.Pos.String() + ": alerts: " + e.Msg }
+
 // Decode decodes an alerts mapping node read from file (for positions);
 // relative state paths are resolved against dir. When zones is not nil,
 // "zones:" entries must name one of them.
 func Decode(n *yaml.Node, file, dir string, zones []*zone.ZoneConfig) (*Config, error) {
 	pos := func(n *yaml.Node) zone.Position { return zone.Position{File: file, Line: n.Line, Col: n.Column} }
 	fail := func(n *yaml.Node, format string, args ...any) error {
-		return fmt.Errorf("%s: alerts: %s", pos(n), fmt.Sprintf(format, args...))
+		return &ConfigError{Pos: pos(n), Msg: fmt.Sprintf(format, args...)}
 	}
 	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
 		n = n.Content[0]
@@ -217,7 +225,7 @@ func Decode(n *yaml.Node, file, dir string, zones []*zone.ZoneConfig) (*Config, 
 	}
 	var raw rawConfig
 	if err := n.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("%s: alerts: %v", file, err)
+		return nil, &ConfigError{Pos: zone.Position{File: file, Line: n.Line, Col: n.Column}, Msg: err.Error()}
 	}
 	c := &Config{Renotify: DefaultRenotify, Vantage: raw.Vantage, Default: raw.Default, Zones: map[string][]string{}}
 	if raw.Renotify != "" {
@@ -330,7 +338,7 @@ func decodeSink(name string, n *yaml.Node, pos func(*yaml.Node) zone.Position, f
 	if err := n.Decode(&raw); err != nil {
 		// yaml.v3 errors carry the line; they never quote a string value
 		// that decoded fine, so no URL leaks here.
-		return nil, fmt.Errorf("%s: alerts: sink %q: %v", pos(n), name, err)
+		return nil, &ConfigError{Pos: pos(n), Msg: fmt.Sprintf("sink %q: %v", name, err)}
 	}
 	s := &SinkConfig{
 		Name: name, Type: typ, MinSeverity: Warning, Timeout: raw.Timeout, Attempts: raw.Attempts,

@@ -81,12 +81,17 @@ func (s *IO) ColorEnabled() bool {
 // SetColor forces color on or off (tests).
 func (s *IO) SetColor(on bool) { s.colorForced = &on }
 
+// minSecretLen is the length below which an ${ENV} value is not treated as
+// a secret: redacting "53" or "x" everywhere would wreck every output, and
+// no key, token or URL is that short.
+const minSecretLen = 6
+
 // AddSecrets registers values that must never appear in output.
 func (s *IO) AddSecrets(secrets ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, v := range secrets {
-		if v != "" {
+		if len(v) >= minSecretLen {
 			s.secrets = append(s.secrets, v)
 		}
 	}

@@ -29,15 +29,12 @@ type Factory struct {
 	provs  map[string]providers.Provider
 }
 
-// Config loads the configuration file once. Errors (not warnings) in the
-// file make it fail with every error listed. Secrets found while loading are
-// registered with IO for redaction.
+// Config loads and validates the configuration file once, as validate
+// does. Errors (not warnings) in the file make it fail with every error
+// listed. Secrets found while loading are registered with IO for redaction.
 func (f *Factory) Config() (*zone.Config, error) {
 	f.cfgOnce.Do(func() {
-		cfg, findings := zone.Load(f.ConfigPath)
-		if cfg != nil {
-			f.IO.AddSecrets(cfg.Secrets...)
-		}
+		cfg, findings := f.Findings()
 		if findings.HasErrors() {
 			f.cfgErr = findings.Err()
 			return

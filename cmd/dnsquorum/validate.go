@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
+
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"github.com/dnsquorum/dnsquorum/check/alert"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,6 +81,14 @@ func (f *Factory) Findings() (*zone.Config, zone.Findings) {
 	if cfg != nil {
 		f.IO.AddSecrets(cfg.Secrets...)
 		fs = append(fs, providers.Validate(cfg)...)
+		if _, err := alert.Load(cfg); err != nil {
+			fd := zone.Finding{Pos: zone.Position{File: cfg.Path}, Severity: zone.Error, Rule: "alerts", Message: err.Error()}
+			var ce *alert.ConfigError
+			if errors.As(err, &ce) {
+				fd.Pos, fd.Message = ce.Pos, "alerts: "+ce.Msg
+			}
+			fs = append(fs, fd)
+		}
 	}
 	slices.SortStableFunc(fs, func(a, b zone.Finding) int {
 		ac, bc := a.Pos.File == f.ConfigPath, b.Pos.File == f.ConfigPath
