@@ -29,5 +29,5 @@ dq sync --yes
 step diff
 dq diff   # exits 0: every provider in sync
 
-step check --parent "$LAB_PARENT"
-dq check --parent "$LAB_PARENT"
+step check --parent "$LAB_PARENT" --resolver "$LAB_PARENT"
+dq check --parent "$LAB_PARENT" --resolver "$LAB_PARENT"   # the parent server also answers for the lab nameservers' names
