@@ -14,18 +14,24 @@ import (
 
 // Read returns what provider p serves for zone origin, SOA included, as a
 // normalized collection. It uses the adapter's lossless ZoneReader when it
-// has one, and libdns GetRecords otherwise.
+// has one, and libdns GetRecords otherwise; transient failures are retried.
 func Read(ctx context.Context, p Provider, origin string) (*zone.RRsets, error) {
 	origin = dns.CanonicalName(origin)
 	var rrs []dns.RR
 	if zr, ok := p.(ZoneReader); ok {
-		got, err := zr.ReadZone(ctx, origin)
+		err := Retry(ctx, func() (err error) {
+			rrs, err = zr.ReadZone(ctx, origin)
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
-		rrs = got
 	} else {
-		recs, err := p.GetRecords(ctx, origin)
+		var recs []libdns.Record
+		err := Retry(ctx, func() (err error) {
+			recs, err = p.GetRecords(ctx, origin)
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -135,14 +141,24 @@ func Apply(ctx context.Context, p Provider, plan *zone.Plan) (int, error) {
 			end := min(start+size, len(plan.Changes))
 			batch := plan.Changes[start:end]
 			err := Retry(ctx, func() error {
-				n, err := b.ApplyChanges(ctx, plan.Zone, batch)
-				// Changes that landed are not resent on a retry.
-				applied += n
-				batch = batch[n:]
-				if err == nil && len(batch) > 0 {
-					return fmt.Errorf("adapter applied %d of %d changes without an error", n, n+len(batch))
+				for {
+					n, err := b.ApplyChanges(ctx, plan.Zone, batch)
+					// Changes that landed are not resent on a retry.
+					applied += n
+					batch = batch[n:]
+					if err == nil && len(batch) > 0 {
+						return fmt.Errorf("adapter applied %d of %d changes without an error", n, n+len(batch))
+					}
+					// A transient failure after some changes landed (one
+					// message of several) is progress, not a failed
+					// attempt: resume with the rest at once. The batch
+					// shrinks each time, so this ends.
+					var te *TransientError
+					if err != nil && n > 0 && len(batch) > 0 && errors.As(err, &te) {
+						continue
+					}
+					return err
 				}
-				return err
 			})
 			if err != nil {
 				var c zone.Change

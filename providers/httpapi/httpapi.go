@@ -90,10 +90,11 @@ type Config struct {
 	// Timeout bounds each request (DefaultTimeout when zero).
 	Timeout time.Duration
 	// RateLimit is the sustained number of requests per second (0: no
-	// limit). Burst is how many may go at once (default: RateLimit rounded
-	// up, at least 1).
+	// limit).
 	RateLimit float64
-	Burst     int
+	// Burst is how many requests may go at once (default: RateLimit
+	// rounded up, at least 1).
+	Burst int
 	// UserAgent is sent as User-Agent when set.
 	UserAgent string
 	// ErrorText extracts the API's error message from an error response
@@ -366,9 +367,11 @@ func ctxErr(ctx context.Context, err error) error {
 
 // StatusError is a response outside 2xx.
 type StatusError struct {
+	// Method is the request's method.
 	Method string
 	// Path is the request path without the query.
-	Path   string
+	Path string
+	// Status is the HTTP status code.
 	Status int
 	// Message is the API's error text (secrets scrubbed, truncated).
 	Message string
@@ -400,11 +403,14 @@ func (e *StatusError) Transient() bool {
 // RequestError is a request that got no usable response: refused, reset,
 // timed out, or a body that could not be decoded.
 type RequestError struct {
+	// Method is the request's method.
 	Method string
-	Path   string
+	// Path is the request path without the query.
+	Path string
 	// Timeout is true when the request ran out of time.
 	Timeout bool
-	Err     error
+	// Err is the cause, secrets scrubbed.
+	Err error
 }
 
 // Error renders "METHOD /path: cause".

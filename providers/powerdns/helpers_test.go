@@ -23,12 +23,15 @@ func libdnsOf(s *zone.RRset) []libdns.Record {
 	return out
 }
 
-// TestMain widens the retry budget: the lab's PowerDNS keeps its data in
-// SQLite, and while other packages' tests write to it (RFC 2136 updates of
-// thousands of records) it answers 500 "database is locked" for seconds at
-// a time. The adapter treats a 500 as transient; these tests give it room.
+// TestMain widens the retry budget (to about 45 s): the lab's PowerDNS
+// keeps its data in SQLite, and while other packages' tests write to it
+// (RFC 2136 updates of thousands of records) a PATCH fails with 500
+// "database is locked" (SQLITE_BUSY_SNAPSHOT: no busy wait) for up to tens
+// of seconds. The adapter treats a 500 as transient; these tests give it
+// room.
 func TestMain(m *testing.M) {
-	providers.MaxAttempts = 8
+	providers.MaxAttempts = 15
+	providers.BaseBackoff = 100 * time.Millisecond
 	providers.MaxBackoff = 5 * time.Second
 	os.Exit(m.Run())
 }

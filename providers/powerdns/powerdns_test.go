@@ -265,3 +265,26 @@ func TestApplyChangesOrderAndPrefix(t *testing.T) {
 		t.Fatalf("first PATCH failing: %d applied, %v", n, err)
 	}
 }
+
+// FuzzParseRRsets feeds server-provided content (what a GET returns) to the
+// reader: it may fail, never panic, and returns exactly one record for one
+// when it succeeds.
+func FuzzParseRRsets(f *testing.F) {
+	for _, seed := range [][3]string{
+		{"www.x.test.", "A", "192.0.2.1"},
+		{"h.x.test.", "HTTPS", `1 . key7="/q{?dns}" alpn=h2,h3 ech="AEP+"`},
+		{"t.x.test.", "TXT", `"a;b" "(c" "\195\169"`},
+		{"u.x.test.", "TYPE65534", `\# 2 abcd`},
+		{"$INCLUDE", "A", "/etc/passwd"},
+		{"l.x.test.", "LOC", "52 22 23.000 N 4 53 32.000 E -2.00m 0.00m 10000.00m 10.00m"},
+	} {
+		f.Add(seed[0], seed[1], seed[2])
+	}
+	f.Fuzz(func(t *testing.T, name, typ, content string) {
+		rrs, err := parseRRsets("x.test.", []apiRRset{{Name: name, Type: typ, TTL: 60, Records: []apiRecord{{Content: content}}}})
+		if err == nil && len(rrs) != 1 {
+			t.Fatalf("one record in, %d out", len(rrs))
+		}
+		_ = svcbKeyNames(content)
+	})
+}

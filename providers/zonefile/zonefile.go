@@ -62,8 +62,10 @@ const TypeName = "zonefile"
 
 // Defaults for settings left out.
 const (
+	// DefaultReloadTimeout bounds the reload command.
 	DefaultReloadTimeout = 30 * time.Second
-	DefaultLockTimeout   = 60 * time.Second
+	// DefaultLockTimeout bounds the wait for another sync's lock.
+	DefaultLockTimeout = 60 * time.Second
 	// DefaultTTL applies to records of a file that gives neither a TTL nor
 	// a $TTL.
 	DefaultTTL = 3600
@@ -115,9 +117,14 @@ type Settings struct {
 // SOASettings are the SOA fields of a zone file the adapter creates. MName
 // defaults to the first apex nameserver, RName to hostmaster.<zone>.
 type SOASettings struct {
-	MName   string `yaml:"mname"`
-	RName   string `yaml:"rname"`
-	TTL     uint32 `yaml:"ttl"`
+	// MName is the primary nameserver.
+	MName string `yaml:"mname"`
+	// RName is the responsible person's mailbox, as a domain name.
+	RName string `yaml:"rname"`
+	// TTL is the TTL of the SOA and of the apex NS records (3600).
+	TTL uint32 `yaml:"ttl"`
+	// Refresh, Retry, Expire and Minimum are the SOA timers (3600, 600,
+	// 604800, 300).
 	Refresh uint32 `yaml:"refresh"`
 	Retry   uint32 `yaml:"retry"`
 	Expire  uint32 `yaml:"expire"`

@@ -540,9 +540,9 @@ func TestRegistration(t *testing.T) {
 		"type: zonefile\npath: '{zone}/{zone}'\n":            "may appear once",
 		"type: zonefile\npath: x\nsoa: {rname: 'a..b'}\n":    "soa:",
 		"type: zonefile\npath: x\nreload_timeout: -1s\n":     "must not be negative",
-		"type: zonefile\npath: x\nsoa: {ttl: many}\n":        "many",
+		"type: zonefile\npath: x\nsoa: {ttl: many}\n":        "uint32",
 		"type: zonefile\npath: x\nreload: nsd-control\n":     "cannot unmarshal",
-		"type: zonefile\npath: x\nlock_timeout: sometimes\n": "sometimes",
+		"type: zonefile\npath: x\nlock_timeout: sometimes\n": "time.Duration",
 	} {
 		_, err := decode(src)
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `provider "nsd"`) {
