@@ -33,7 +33,7 @@ func labSettings(env labtest.Env, key string) Settings {
 	return Settings{
 		Server:  env.Addr(key),
 		TSIG:    TSIG{Name: env["LAB_TSIG_NAME"], Algorithm: env["LAB_TSIG_ALG"], Secret: env["LAB_TSIG_SECRET"]},
-		Timeout: "10s",
+		Timeout: "30s",
 	}
 }
 
@@ -99,7 +99,10 @@ type proxy struct {
 	target string
 	mu     sync.Mutex
 	sizes  []int // octets of each UPDATE message seen, TSIG included
-	failAt int   // 1-based UPDATE message to answer REFUSED instead of forwarding (0: none)
+	// failName: an UPDATE touching this owner is answered REFUSED
+	// instead of being forwarded ("": none). Matching a name, not a
+	// message number, keeps retries of earlier messages from shifting it.
+	failName string
 }
 
 func startProxy(t testing.TB, target string) *proxy {
@@ -128,10 +131,10 @@ func (px *proxy) updates() []int {
 	return append([]int(nil), px.sizes...)
 }
 
-func (px *proxy) setFailAt(n int) {
+func (px *proxy) failOn(name string) {
 	px.mu.Lock()
 	defer px.mu.Unlock()
-	px.failAt, px.sizes = n, nil
+	px.failName, px.sizes = name, nil
 }
 
 func readFrame(r io.Reader) ([]byte, error) {
@@ -183,7 +186,10 @@ func (px *proxy) serve(c net.Conn) {
 		if req.Unpack(b) == nil && req.Opcode == dns.OpcodeUpdate {
 			px.mu.Lock()
 			px.sizes = append(px.sizes, len(b))
-			fail := px.failAt == len(px.sizes)
+			fail := false
+			for _, rr := range req.Ns {
+				fail = fail || (px.failName != "" && rr.Header().Name == px.failName)
+			}
 			px.mu.Unlock()
 			if fail {
 				resp := new(dns.Msg)

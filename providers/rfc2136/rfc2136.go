@@ -55,6 +55,12 @@ type Provider struct {
 type soaCache struct {
 	mu sync.Mutex
 	m  map[string]*dns.SOA
+	// lost marks zones whose last prerequisite UPDATE got no answer.
+	lost map[string]bool
+}
+
+func newSOACache() *soaCache {
+	return &soaCache{m: map[string]*dns.SOA{}, lost: map[string]bool{}}
 }
 
 var (
@@ -70,7 +76,7 @@ func New(pc *zone.ProviderConfig) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Provider{cfg: cfg, soas: &soaCache{m: map[string]*dns.SOA{}}}, nil
+	return &Provider{cfg: cfg, soas: newSOACache()}, nil
 }
 
 // NewFromSettings builds a provider from settings given in code (tests,
@@ -81,7 +87,7 @@ func NewFromSettings(name string, s Settings) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Provider{cfg: cfg, soas: &soaCache{m: map[string]*dns.SOA{}}}, nil
+	return &Provider{cfg: cfg, soas: newSOACache()}, nil
 }
 
 // String names the provider by its server.
@@ -106,6 +112,25 @@ func (c *soaCache) set(origin string, soa *dns.SOA) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.m[origin] = soa
+	delete(c.lost, origin)
+}
+
+func (c *soaCache) markUnanswered(origin string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lost[origin] = true
+}
+
+func (c *soaCache) clearUnanswered(origin string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.lost, origin)
+}
+
+func (c *soaCache) unanswered(origin string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lost[origin]
 }
 
 // conn is one TCP connection to the server, reused for several exchanges.

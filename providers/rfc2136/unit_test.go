@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libdns/libdns"
 	"github.com/miekg/dns"
 	"gopkg.in/yaml.v3"
 
@@ -367,6 +368,14 @@ func TestRetryAfterServfail(t *testing.T) {
 	if got := calls.Load(); got != 2 {
 		t.Errorf("%d UPDATE messages, want 2 (SERVFAIL, then the retry)", got)
 	}
+	// The libdns methods retry on their own.
+	calls.Store(0)
+	if _, err := p.SetRecords(context.Background(), "fake.test.", []libdns.Record{libdns.TXT{Name: "x", Text: "y", TTL: time.Minute}}); err != nil {
+		t.Fatalf("SetRecords: %v", err)
+	}
+	if got := calls.Load(); got != 2 {
+		t.Errorf("SetRecords: %d UPDATE messages, want 2 (SERVFAIL, then the retry)", got)
+	}
 	if unsigned.Load() != 0 {
 		t.Errorf("%d requests were not signed with a valid TSIG", unsigned.Load())
 	}
@@ -552,5 +561,49 @@ func TestTSIGKey(t *testing.T) {
 		if err := dns.TsigVerifyWithProvider(append([]byte(nil), wire...), other, "", false); !errors.Is(err, dns.ErrSig) {
 			t.Errorf("%s: another secret verifies: %v", alg, err)
 		}
+	}
+}
+
+// TestPrerequisiteAfterLostAnswer: when an UPDATE with the SOA
+// prerequisite goes unanswered (it may have landed) and its retry fails
+// the prerequisite, the error says both.
+func TestPrerequisiteAfterLostAnswer(t *testing.T) {
+	shortBackoff(t)
+	const origin = "fake.test."
+	var updates atomic.Int32
+	addr := fakeServer(t, func(w dns.ResponseWriter, r *dns.Msg) {
+		m := new(dns.Msg)
+		switch {
+		case r.Opcode == dns.OpcodeUpdate && updates.Add(1) == 1:
+			return // lands, but the answer is lost
+		case r.Opcode == dns.OpcodeUpdate:
+			m.SetRcode(r, dns.RcodeNXRrset)
+		default:
+			m.SetReply(r)
+			soa, _ := dns.NewRR(origin + " 300 IN SOA ns. host. 8 1 1 1 1")
+			m.Answer = []dns.RR{soa}
+		}
+		if t := r.IsTsig(); t != nil {
+			m.SetTsig(t.Hdr.Name, t.Algorithm, 300, time.Now().Unix())
+		}
+		w.WriteMsg(m)
+	}, testSecret)
+	s := testSettings(addr)
+	s.Timeout = "300ms"
+	s.SerialPrerequisite = true
+	p := newProvider(t, s)
+	// Without a read, there is no serial to require.
+	if _, err := p.ApplyChanges(context.Background(), origin, testChanges(t, origin, 1, 10)); err == nil || !strings.Contains(err.Error(), "read it first") {
+		t.Fatalf("apply without a read: %v", err)
+	}
+	soa, _ := dns.NewRR(origin + " 300 IN SOA ns. host. 7 1 1 1 1")
+	p.soas.set(origin, soa.(*dns.SOA))
+	plan := &zone.Plan{Zone: origin, Provider: "fake", Changes: testChanges(t, origin, 2, 10)}
+	_, err := providers.Apply(context.Background(), p, plan)
+	if !errors.Is(err, ErrConcurrentEdit) || !strings.Contains(err.Error(), "went unanswered") || !strings.Contains(err.Error(), "required SOA serial 7, the server now has 8") {
+		t.Fatalf("want a concurrent-edit error naming the lost answer and both serials, got %v", err)
+	}
+	if got := updates.Load(); got != 2 {
+		t.Errorf("%d UPDATE attempts, want 2", got)
 	}
 }

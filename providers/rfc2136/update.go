@@ -2,6 +2,7 @@ package rfc2136
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -168,12 +169,30 @@ func (p *Provider) send(ctx context.Context, origin string, units []unit, prereq
 			// split measured wrong: never send what the server would cut.
 			return landed, fmt.Errorf("rfc2136 %s: zone %s: internal error: UPDATE message %d is %d octets", p.cfg.server, origin, i+1, n)
 		}
-		if _, err := c.exchange(ctx, "UPDATE", origin, m, soa != nil); err != nil {
+		_, err := c.exchange(ctx, "UPDATE", origin, m, soa != nil)
+		if err != nil {
+			var se *ServerError
+			switch {
+			case errors.As(err, &se) && se.concurrent:
+				se.Detail += fmt.Sprintf(" (required SOA serial %d", soa.Serial)
+				if now, qerr := c.querySOA(ctx, origin); qerr == nil {
+					se.Detail += fmt.Sprintf(", the server now has %d", now.Serial)
+				}
+				se.Detail += ")"
+				if p.soas.unanswered(origin) {
+					se.Detail += "; an earlier attempt went unanswered and may have landed, changing the serial itself"
+				}
+			case soa != nil && !errors.As(err, &se):
+				// No answer: the message may have landed, bumping the
+				// serial, and a retry would then fail its prerequisite.
+				p.soas.markUnanswered(origin)
+			}
 			return landed, fmt.Errorf("%w (UPDATE message %d of %d, changes %d to %d of %d, from %s)",
 				err, i+1, len(msgs), r[0]+1, r[1], len(units), units[r[0]].desc)
 		}
 		landed = r[1]
 		if soa != nil {
+			p.soas.clearUnanswered(origin)
 			// The server bumped the serial: the next message requires the
 			// new SOA. (An edit slipping in between this answer and that
 			// query goes unnoticed.)
