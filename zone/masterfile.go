@@ -32,7 +32,8 @@ type MasterRecord struct {
 // that escapes it, after symbolic links are resolved, is refused. Records
 // are returned as parsed (not normalized), in file order. Errors are
 // *MasterFileError values naming file and line (and the column of the
-// offending token when it can be located in the text).
+// offending token when it can be located in the text). The file at path
+// itself may be anywhere; a relative path resolves against baseDir.
 //
 // Where each record was written: miekg/dns does not say, so every file is
 // fed to the parser one byte at a time through a reader that counts what was
@@ -50,7 +51,7 @@ func ReadMasterFile(path, origin, baseDir string, defaultTTL uint32) (recs []Mas
 		path = filepath.Join(baseDir, path)
 	}
 	origin = dns.Fqdn(origin)
-	if _, ok := dns.IsDomainName(origin); !ok || origin == "" {
+	if _, ok := dns.IsDomainName(origin); !ok {
 		return nil, &MasterFileError{Pos: Position{File: path}, Msg: fmt.Sprintf("bad origin %q", origin)}
 	}
 	content, err := readRegularFile(path)
@@ -91,7 +92,8 @@ func ReadMasterFile(path, origin, baseDir string, defaultTTL uint32) (recs []Mas
 	return recs, nil
 }
 
-// MasterFileError is a parse error in a master file.
+// MasterFileError is an error reading a master file: a parse error, a
+// refused $INCLUDE, or a file that cannot be read.
 type MasterFileError struct {
 	Pos Position
 	Msg string

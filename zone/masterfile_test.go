@@ -353,13 +353,14 @@ func FuzzReadMasterFile(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
+	// One directory for every input (calls do not run in parallel).
+	dir := f.TempDir()
+	top := filepath.Join(dir, "z")
+	if err := os.WriteFile(filepath.Join(dir, "inc"), []byte("i1 A 192.0.2.1\ni2 TXT \"x\"\n"), 0o644); err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := t.TempDir()
-		top := filepath.Join(dir, "z")
 		if err := os.WriteFile(top, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "inc"), []byte("i1 A 192.0.2.1\ni2 TXT \"x\"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		recs, err := ReadMasterFile("z", "example.com.", dir, 3600)

@@ -13,7 +13,8 @@ import (
 
 // MasterFileOptions controls WriteMasterFile.
 type MasterFileOptions struct {
-	// DefaultTTL is written as $TTL; 0 picks the TTL most records carry.
+	// DefaultTTL is written as $TTL; 0 picks the TTL most records carry
+	// (the lowest on a tie).
 	// Every record line carries its TTL anyway.
 	DefaultTTL uint32
 	// PlaceholderSOA adds a SOA record when the zone has none (desired
@@ -35,6 +36,9 @@ const placeholderSOAComment = "; placeholder SOA: dnsquorum never manages SOA, e
 // parser accepts (Knot's rejects raw non-ASCII bytes).
 func WriteMasterFile(w io.Writer, origin string, sets *RRsets, opts MasterFileOptions) error {
 	origin = dns.CanonicalName(origin)
+	if sets == nil {
+		sets = NewRRsets()
+	}
 	ordered := masterOrder(origin, sets)
 
 	type line struct{ owner, ttl, typ, rdata, comment string }
@@ -52,10 +56,8 @@ func WriteMasterFile(w io.Writer, origin string, sets *RRsets, opts MasterFileOp
 		lines = append(lines, line{owner: "@", ttl: "3600", typ: "SOA",
 			rdata: fmt.Sprintf("%s %s 1 3600 600 604800 300", mname, hostmaster)})
 	}
-	ttlCount := map[uint32]int{}
 	for _, s := range ordered {
 		for _, rr := range s.Records {
-			ttlCount[rr.Header().Ttl]++
 			lines = append(lines, line{
 				owner: masterOwner(s.Name, origin),
 				ttl:   strconv.FormatUint(uint64(rr.Header().Ttl), 10),
@@ -66,13 +68,7 @@ func WriteMasterFile(w io.Writer, origin string, sets *RRsets, opts MasterFileOp
 	}
 	defTTL := opts.DefaultTTL
 	if defTTL == 0 {
-		defTTL = 3600
-		best := 0
-		for ttl, n := range ttlCount {
-			if n > best || (n == best && ttl < defTTL) {
-				defTTL, best = ttl, n
-			}
-		}
+		defTTL = commonTTL(sets)
 	}
 	wo, wt, wy := 0, 0, 0
 	for _, l := range lines {

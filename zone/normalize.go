@@ -3,6 +3,7 @@ package zone
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/miekg/dns"
 )
@@ -21,32 +22,43 @@ func Normalize(rr dns.RR) (dns.RR, error) {
 	if rr == nil {
 		return nil, fmt.Errorf("nil record")
 	}
-	c := dns.Copy(rr)
-	h := c.Header()
+	h := rr.Header()
 	name, err := CanonicalName(h.Name, "")
 	if err != nil {
 		return nil, err
 	}
-	h.Name = name
-	if h.Class != dns.ClassINET {
-		if h.Class != 0 {
-			return nil, fmt.Errorf("%s: class %s is not supported, only IN", name, dns.Class(h.Class))
-		}
-		h.Class = dns.ClassINET
+	if h.Class != dns.ClassINET && h.Class != 0 {
+		return nil, fmt.Errorf("%s: class %s is not supported, only IN", name, dns.Class(h.Class))
 	}
-	switch t := c.(type) {
-	case *dns.TXT:
-		t.Txt = splitStrings(t.Txt)
-	case *dns.SPF:
-		t.Txt = splitStrings(t.Txt)
+	// Packing does not modify rr: copy it only when the header or the
+	// strings must change first (the common record needs no copy).
+	c := rr
+	switch rr.(type) {
+	case *dns.TXT, *dns.SPF:
+		c = dns.Copy(rr)
+	default:
+		if name != h.Name || h.Class != dns.ClassINET {
+			c = dns.Copy(rr)
+		}
+	}
+	if c != rr {
+		ch := c.Header()
+		ch.Name, ch.Class = name, dns.ClassINET
+		switch t := c.(type) {
+		case *dns.TXT:
+			t.Txt = splitStrings(t.Txt)
+		case *dns.SPF:
+			t.Txt = splitStrings(t.Txt)
+		}
 	}
 	// Through wire format and back: one presentation for every type.
-	buf := make([]byte, dns.Len(c)+256)
-	off, err := dns.PackRR(c, buf, 0, nil, false)
+	bp := packBuffers.Get().(*[]byte)
+	defer packBuffers.Put(bp)
+	off, err := dns.PackRR(c, *bp, 0, nil, false)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %v", name, dns.Type(h.Rrtype), err)
 	}
-	back, _, err := dns.UnpackRR(buf[:off], 0)
+	back, _, err := dns.UnpackRR((*bp)[:off], 0)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %v", name, dns.Type(h.Rrtype), err)
 	}
@@ -54,6 +66,13 @@ func Normalize(rr dns.RR) (dns.RR, error) {
 	back.Header().Name = name
 	return back, nil
 }
+
+// packBuffers holds buffers large enough for any record (RDATA is at most
+// 65,535 octets), reused across Normalize calls.
+var packBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 65535+512)
+	return &b
+}}
 
 // lowerRdataNames lower-cases the domain names inside RDATA for the types
 // RFC 4034 section 6.2 lists (and the later ones with plain target names).

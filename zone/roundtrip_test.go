@@ -323,3 +323,23 @@ func rrText(z *RRsets) string {
 	}
 	return b.String()
 }
+
+// TestNormalizeKeepsNoBuffer: Normalize reuses its wire-format buffer, so
+// the records it returns must not share memory with it.
+func TestNormalizeKeepsNoBuffer(t *testing.T) {
+	all, _ := fixture(t)
+	before := rrText(all)
+	for range 3 {
+		for _, rr := range all.Records() {
+			if _, err := Normalize(rr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := NewRR(`x 1 IN TXT "`+strings.Repeat("\xff", 3000)+`"`, "example.com."); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := rrText(all); after != before {
+		t.Errorf("records changed after later Normalize calls:\n%s\nbefore:\n%s", after, before)
+	}
+}

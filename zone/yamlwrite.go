@@ -121,6 +121,9 @@ func encodeIndented(w *bufio.Writer, buf *bytes.Buffer, indent string, content .
 func RecordsYAML(origin string, sets *RRsets, defaultTTL uint32) *yaml.Node {
 	origin = dns.CanonicalName(origin)
 	records := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	if sets == nil {
+		return records
+	}
 	var owner *yaml.Node
 	lastName := ""
 	for _, s := range sets.Sorted() {

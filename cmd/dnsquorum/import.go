@@ -48,7 +48,7 @@ most records have, and records without one get 3600.
 
 Exit codes: 0 printed; 1 error.`,
 		Example: `  dnsquorum import --file zones/example.com.zone --zone example.com.
-  dnsquorum import --provider bind --zone example.com. >> dnsquorum.yaml`,
+  dnsquorum import --provider bind --zone example.com. > example.com.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch {
