@@ -36,7 +36,8 @@ type fake struct {
 	domains  map[string][]fakeRecord
 	nextID   int
 	throttle int
-	// failOn makes the request whose number (1-based) it names fail with 500.
+	// failOn makes every request from the one whose number (1-based) it
+	// names on fail with 500.
 	failOn     int
 	windows    []cloud.Window
 	sent       []time.Time
@@ -133,7 +134,7 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, http.StatusTooManyRequests, "too_many_requests", "API Rate limit exceeded.")
 		return
 	}
-	if f.failOn > 0 && f.requests == f.failOn {
+	if f.failOn > 0 && f.requests >= f.failOn {
 		f.fail(w, http.StatusInternalServerError, "server_error", "Server was unable to give you a response.")
 		return
 	}
