@@ -16,7 +16,13 @@ fi
 cleanup() { if [ "$started" = 1 ]; then "$lab" stop || true; fi; }
 trap cleanup EXIT
 
-export DNSQUORUM_LAB_REQUIRED=1
+# The watch status page is tested in headless Chromium (Debian's package).
+if ! command -v chromium >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get -y -q -o DPkg::Lock::Timeout=300 install --no-install-recommends chromium ||
+    { apt-get -y -q update && apt-get -y -q install --no-install-recommends chromium; }
+fi
+export DNSQUORUM_LAB_REQUIRED=1 DNSQUORUM_BROWSER_REQUIRED=1
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
