@@ -103,8 +103,10 @@ func TestFakeTruncatedWithoutTCP(t *testing.T) {
 	w.servers["ns1.a.test."].truncUDP = true
 	w.start()
 	// Replace ns1.a with a UDP-only fake on another address.
-	w.parent.glue["ns1.a.test."] = []string{fakeIP(13)}
-	w.parent.hosts["ns1.a.test."] = []string{fakeIP(13)}
+	w.parent.edit(func() {
+		w.parent.glue["ns1.a.test."] = []string{fakeIP(13)}
+		w.parent.hosts["ns1.a.test."] = []string{fakeIP(13)}
+	})
 	startFakes(t, w.port, fakeSpec{ip: fakeIP(13), h: w.servers["ns1.a.test."], noTCP: true})
 	res := w.run()
 	assertFindings(t, res, 2,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,9 +19,10 @@ import (
 
 // answer is what one server served for one desired RRset.
 type answer struct {
-	// got is the served RRset (nil when there is none).
-	got *zone.RRset
-	// desc says what was served instead when got is nil ("NXDOMAIN",
+	// raw holds the served records of the RRset as received (none when
+	// there is no such RRset).
+	raw []dns.RR
+	// desc says what was served instead when raw is empty ("NXDOMAIN",
 	// "NODATA", "CNAME target.").
 	desc string
 	err  error
@@ -55,7 +57,7 @@ func (r *run) compareAll(ctx context.Context, servers []*server) {
 func (r *run) compareServer(ctx context.Context, s *server, workers int) {
 	if r.opts.Mode == ModeAXFR {
 		key, signed, kerr := r.tsigFor(s.Provider)
-		var got *zone.RRsets
+		var got map[zone.Key][]dns.RR
 		err := kerr
 		if err == nil {
 			got, err = r.axfr(ctx, s, key, signed)
@@ -113,7 +115,7 @@ func (r *run) queryAll(ctx context.Context, s *server, workers int) {
 	var first Finding
 	for i, want := range r.desired {
 		a := results[i]
-		if a.err == nil && a.got == nil && a.desc == "" {
+		if a.err == nil && a.raw == nil && a.desc == "" {
 			a.err = ctx.Err() // never asked: the context ended
 		}
 		if a.err != nil {
@@ -123,7 +125,7 @@ func (r *run) queryAll(ctx context.Context, s *server, workers int) {
 			}
 			continue
 		}
-		s.findings = append(s.findings, r.compareSet(s, want, a.got, a.desc)...)
+		s.findings = append(s.findings, r.compareRaw(s, i, a.raw, a.desc)...)
 	}
 	s.Queries += len(r.desired)
 	s.RRsets = len(r.desired) - failed
@@ -174,12 +176,14 @@ func answerFrom(resp *dns.Msg, name string, t uint16) answer {
 		return answer{err: &rcodeError{resp.Rcode}}
 	}
 	for _, section := range [][]dns.RR{resp.Answer, resp.Ns, resp.Extra} {
-		set, err := rrsetFrom(section, name, t)
-		if err != nil {
-			return answer{err: err}
+		var raw []dns.RR
+		for _, rr := range section {
+			if h := rr.Header(); h.Rrtype == t && strings.EqualFold(h.Name, name) {
+				raw = append(raw, rr)
+			}
 		}
-		if set != nil {
-			return answer{got: set}
+		if len(raw) > 0 {
+			return answer{raw: raw}
 		}
 	}
 	for _, rr := range resp.Answer {
@@ -212,6 +216,42 @@ func rrsetFrom(rrs []dns.RR, name string, t uint16) (*zone.RRset, error) {
 	return set.Get(zone.Key{Name: dns.CanonicalName(name), Type: t}), nil
 }
 
+// compareRaw compares the i-th desired RRset with the records a server
+// served for it, as received. Records that read exactly as the desired
+// (normalized) ones, with its TTL, are equal without further work; any
+// other answer is normalized first (zone.Normalize), so that case, IPv6
+// and TXT spellings never count as drift.
+func (r *run) compareRaw(s *server, i int, raw []dns.RR, desc string) []Finding {
+	want := r.desired[i]
+	if len(raw) == 0 {
+		return r.compareSet(s, want, nil, desc)
+	}
+	if len(raw) == len(want.Records) {
+		same := true
+		got := make([]string, len(raw))
+		for j, rr := range raw {
+			if rr.Header().Ttl != want.TTL {
+				same = false
+				break
+			}
+			got[j] = zone.Rdata(rr)
+		}
+		if same {
+			slices.Sort(got)
+			if slices.Equal(got, r.wantRdata[i]) {
+				return nil
+			}
+		}
+	}
+	set, err := rrsetFrom(raw, want.Name, want.Type)
+	if err != nil {
+		return []Finding{{Zone: r.zone, Check: CheckDrift, Severity: Critical, Nameserver: s.Nameserver, Address: s.Address,
+			Provider: s.Provider, Record: want.Name + " " + want.TypeString(), Expected: rdataList(want), Got: err.Error(),
+			Message: "the server serves a record that cannot be read"}}
+	}
+	return r.compareSet(s, want, set, desc)
+}
+
 // compareSet compares a desired RRset with what a server served: other
 // data is drift (CRITICAL), only another TTL is a WARNING.
 func (r *run) compareSet(s *server, want, got *zone.RRset, desc string) []Finding {
@@ -241,15 +281,23 @@ func rdataList(s *zone.RRset) string { return strings.Join(s.Rdata(), ", ") }
 
 // compareZone compares a whole transferred zone with the desired one:
 // every desired RRset, and every managed RRset only the server has.
-func (r *run) compareZone(s *server, got *zone.RRsets) {
-	for _, want := range r.desired {
-		s.findings = append(s.findings, r.compareSet(s, want, got.Get(want.Key()), "not in the zone transfer")...)
+func (r *run) compareZone(s *server, got map[zone.Key][]dns.RR) {
+	for i, want := range r.desired {
+		s.findings = append(s.findings, r.compareRaw(s, i, got[want.Key()], "not in the zone transfer")...)
 	}
-	for _, g := range got.Sorted() {
-		k := g.Key()
+	var extra []*zone.RRset
+	for k, raw := range got {
 		if !r.plan.Managed(r.zone, k) || r.z.Records.Get(k) != nil {
 			continue
 		}
+		set, err := rrsetFrom(raw, k.Name, k.Type)
+		if err != nil || set == nil {
+			continue
+		}
+		extra = append(extra, set)
+	}
+	slices.SortFunc(extra, func(a, b *zone.RRset) int { return a.Key().Compare(b.Key()) })
+	for _, g := range extra {
 		s.findings = append(s.findings, Finding{Zone: r.zone, Check: CheckExtra, Severity: Critical, Nameserver: s.Nameserver,
 			Address: s.Address, Provider: s.Provider, Record: g.Name + " " + g.TypeString(), Got: rdataList(g),
 			Message: "the server serves an RRset the desired zone does not have"})
@@ -259,7 +307,7 @@ func (r *run) compareZone(s *server, got *zone.RRsets) {
 }
 
 // axfr transfers the zone from s over TCP, signed with key when signed.
-func (r *run) axfr(ctx context.Context, s *server, key TSIGKey, signed bool) (*zone.RRsets, error) {
+func (r *run) axfr(ctx context.Context, s *server, key TSIGKey, signed bool) (map[zone.Key][]dns.RR, error) {
 	d := net.Dialer{Timeout: r.opts.Timeout}
 	nc, err := d.DialContext(ctx, "tcp", s.hostport)
 	if err != nil {
@@ -279,7 +327,7 @@ func (r *run) axfr(ctx context.Context, s *server, key TSIGKey, signed bool) (*z
 		nc.Close()
 		return nil, err
 	}
-	got := zone.NewRRsets()
+	got := map[zone.Key][]dns.RR{}
 	n := 0
 	for e := range env {
 		if err == nil && e.Error != nil {
@@ -289,10 +337,17 @@ func (r *run) axfr(ctx context.Context, s *server, key TSIGKey, signed bool) (*z
 			continue // drain: the transfer goroutine closes the channel
 		}
 		for _, rr := range e.RR {
-			if _, aerr := got.Add(rr); aerr != nil {
-				err = fmt.Errorf("served record %s: %v", rr, aerr)
+			h := rr.Header()
+			if h.Rrtype == dns.TypeSOA {
+				continue // first and last; never compared
+			}
+			name, nerr := zone.CanonicalName(h.Name, "")
+			if nerr != nil {
+				err = fmt.Errorf("served record %s: %v", rr, nerr)
 				break
 			}
+			k := zone.Key{Name: name, Type: h.Rrtype}
+			got[k] = append(got[k], rr)
 			n++
 		}
 	}

@@ -147,6 +147,10 @@ type fakeZone struct {
 	requireTSIG bool
 	// queries counts queries by transport ("udp", "tcp").
 	udpQueries, tcpQueries atomic.Int64
+
+	indexOnce sync.Once
+	index     map[string][]dns.RR
+	names     map[string]bool
 }
 
 // newFakeZone serves the records as a provider would have stored them:
@@ -195,17 +199,9 @@ func (f *fakeZone) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	if lie, ok := f.lie[name+" "+dns.TypeToString[q.Qtype]]; ok {
 		m.Answer = lie
 	} else {
-		exists := false
-		for _, rr := range f.records {
-			h := rr.Header()
-			if dns.CanonicalName(h.Name) != name {
-				if dns.IsSubDomain(name, h.Name) {
-					exists = true // an empty non-terminal
-				}
-				continue
-			}
-			exists = true
-			if h.Rrtype == q.Qtype || (h.Rrtype == dns.TypeCNAME && q.Qtype != dns.TypeCNAME) {
+		byName, exists := f.lookup(name)
+		for _, rr := range byName {
+			if t := rr.Header().Rrtype; t == q.Qtype || (t == dns.TypeCNAME && q.Qtype != dns.TypeCNAME) {
 				m.Answer = append(m.Answer, rr)
 			}
 		}
@@ -230,6 +226,23 @@ func (f *fakeZone) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 		m.Truncate(size)
 	}
 	w.WriteMsg(m)
+}
+
+// lookup returns the records owned by name, and whether the name exists
+// (owning records, or an empty non-terminal above some).
+func (f *fakeZone) lookup(name string) ([]dns.RR, bool) {
+	f.indexOnce.Do(func() {
+		f.index = map[string][]dns.RR{}
+		f.names = map[string]bool{}
+		for _, rr := range f.records {
+			n := dns.CanonicalName(rr.Header().Name)
+			f.index[n] = append(f.index[n], rr)
+			for off, end := 0, false; !end; off, end = dns.NextLabel(n, off) {
+				f.names[n[off:]] = true
+			}
+		}
+	})
+	return f.index[name], f.names[name]
 }
 
 func (f *fakeZone) soa() []dns.RR {
@@ -282,9 +295,20 @@ type fakeParent struct {
 	hosts map[string][]string
 	// rcode, when not 0, answers every query.
 	rcode int
+	// mu guards the maps against edit.
+	mu sync.Mutex
+}
+
+// edit changes the parent while it serves.
+func (p *fakeParent) edit(f func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f()
 }
 
 func (p *fakeParent) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	q := r.Question[0]
 	m := new(dns.Msg)
 	m.SetReply(r)

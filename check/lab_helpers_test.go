@@ -121,9 +121,15 @@ func labOptions(env labtest.Env) Options {
 // update sends one signed RFC 2136 UPDATE for check.test. to server key.
 func labUpdate(t testing.TB, env labtest.Env, addrKey string, build func(m *dns.Msg)) {
 	t.Helper()
+	if err := labUpdateErr(env, addrKey, build); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func labUpdateErr(env labtest.Env, addrKey string, build func(m *dns.Msg)) error {
 	k, err := labKey(env).normalize()
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	c := &dns.Client{Net: "tcp", Timeout: 10 * time.Second, TsigSecret: map[string]string{k.Name: k.Secret}}
 	// PowerDNS answers SERVFAIL while its SQLite database is locked by
@@ -135,13 +141,13 @@ func labUpdate(t testing.TB, env labtest.Env, addrKey string, build func(m *dns.
 		m.SetTsig(k.Name, k.Algorithm, 300, time.Now().Unix())
 		r, _, err := c.Exchange(m, env.Addr(addrKey))
 		if err != nil {
-			t.Fatalf("UPDATE %s: %v", addrKey, err)
+			return fmt.Errorf("UPDATE %s: %v", addrKey, err)
 		}
 		if r.Rcode == dns.RcodeSuccess {
-			return
+			return nil
 		}
 		if r.Rcode != dns.RcodeServerFailure || try == 20 {
-			t.Fatalf("UPDATE %s: %s", addrKey, dns.RcodeToString[r.Rcode])
+			return fmt.Errorf("UPDATE %s: %s", addrKey, dns.RcodeToString[r.Rcode])
 		}
 		time.Sleep(time.Duration(try) * 50 * time.Millisecond)
 	}
@@ -194,10 +200,10 @@ func labServe(t testing.TB, env labtest.Env, provider string, lines []string) {
 	}
 	for _, s := range labServers {
 		if s.provider == provider {
-			// In batches: one UPDATE per 2,000 records stays far below
+			// In batches: one UPDATE per 500 records stays far below
 			// the 64 KiB message limit.
-			for i := 0; i < len(lines); i += 2000 {
-				labReplace(t, env, s.addrKey, lines[i:min(i+2000, len(lines))]...)
+			for i := 0; i < len(lines); i += 500 {
+				labReplace(t, env, s.addrKey, lines[i:min(i+500, len(lines))]...)
 			}
 		}
 	}
@@ -208,27 +214,40 @@ func labServe(t testing.TB, env labtest.Env, provider string, lines []string) {
 // serves the new serial.
 func labWriteNSD(t testing.TB, env labtest.Env, lines []string) {
 	t.Helper()
-	serial := labSerial(t, env, "LAB_NSD") + 1
+	if err := labWriteNSDErr(env, rrs(t, labZone, append(labNS(env), lines...)...)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func labWriteNSDErr(env labtest.Env, records []dns.RR) error {
+	serial, err := labSerialErr(env, "LAB_NSD")
+	if err != nil {
+		return err
+	}
+	serial++
 	var b strings.Builder
 	fmt.Fprintf(&b, "$ORIGIN %s\n$TTL 300\n@ 3600 IN SOA %s hostmaster.lab.test. ( %d 3600 600 86400 60 )\n", labZone, env["LAB_NS_NSD"], serial)
-	for _, rr := range rrs(t, labZone, append(labNS(env), lines...)...) {
+	for _, rr := range records {
 		b.WriteString(rr.String() + "\n")
 	}
 	path := filepath.Join(env["LAB_NSD_ZONEDIR"], labZone+"zone")
 	tmp := path + ".check-tmp"
 	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	args := append(env.Words("LAB_NSD_RELOAD"), labZone)
 	if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
-		t.Fatalf("%v: %v: %s", args, err, out)
+		return fmt.Errorf("%v: %v: %s", args, err, out)
 	}
-	for deadline := time.Now().Add(10 * time.Second); labSerial(t, env, "LAB_NSD") != serial; {
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if got, err := labSerialErr(env, "LAB_NSD"); err == nil && got == serial {
+			return nil
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("NSD does not serve serial %d", serial)
+			return fmt.Errorf("NSD does not serve serial %d", serial)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -237,18 +256,25 @@ func labWriteNSD(t testing.TB, env labtest.Env, lines []string) {
 // labSerial returns the SOA serial a lab server serves for check.test.
 func labSerial(t testing.TB, env labtest.Env, addrKey string) uint32 {
 	t.Helper()
+	serial, err := labSerialErr(env, addrKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serial
+}
+
+func labSerialErr(env labtest.Env, addrKey string) (uint32, error) {
 	x := &exchanger{timeout: 2 * time.Second, attempts: 2}
 	r, err := x.exchange(context.Background(), env.Addr(addrKey), msg(labZone, dns.TypeSOA, false))
 	if err != nil {
-		t.Fatalf("SOA from %s: %v", addrKey, err)
+		return 0, fmt.Errorf("SOA from %s: %v", addrKey, err)
 	}
 	for _, rr := range r.Answer {
 		if soa, ok := rr.(*dns.SOA); ok {
-			return soa.Serial
+			return soa.Serial, nil
 		}
 	}
-	t.Fatalf("no SOA from %s (%s)", addrKey, dns.RcodeToString[r.Rcode])
-	return 0
+	return 0, fmt.Errorf("no SOA from %s (%s)", addrKey, dns.RcodeToString[r.Rcode])
 }
 
 var (
@@ -289,24 +315,86 @@ func labForget() {
 	labLoadMu.Unlock()
 }
 
+// labReset puts check.test. back as the lab made it: SOA and apex NS only.
+// It uses lab.sh reset, which fails while PowerDNS's SQLite database is
+// locked by another package's test; after a few tries it removes what the
+// tests added itself instead (UPDATE on BIND, Knot and PowerDNS, the zone
+// file on NSD).
+func labReset() error {
+	var err error
+	var out []byte
+	for try := 1; try <= 3; try++ {
+		out, err = exec.Command("../testdata/lab/lab.sh", "reset", labZone).CombinedOutput()
+		if err == nil {
+			return nil
+		}
+		time.Sleep(time.Duration(try) * 500 * time.Millisecond)
+	}
+	env, eerr := labtest.Read(filepath.Join(labtest.Dir(), "lab.env"))
+	if eerr != nil {
+		return fmt.Errorf("lab.sh reset: %v\n%s", err, out)
+	}
+	if cerr := labClean(env); cerr != nil {
+		return fmt.Errorf("lab.sh reset: %v\n%s\nand removing the records by UPDATE: %v", err, out, cerr)
+	}
+	return nil
+}
+
+// labClean removes every RRset but the SOA and the apex NS set from
+// check.test. on the four servers.
+func labClean(env labtest.Env) error {
+	key, err := labKey(env).normalize()
+	if err != nil {
+		return err
+	}
+	for _, s := range labServers {
+		if s.provider == "nsd" {
+			ns := make([]dns.RR, 0, 4)
+			for _, l := range labNS(env) {
+				rr, err := dns.NewRR("$ORIGIN " + labZone + "\n" + l)
+				if err != nil {
+					return err
+				}
+				ns = append(ns, rr)
+			}
+			if err := labWriteNSDErr(env, ns); err != nil {
+				return err
+			}
+			continue
+		}
+		r := &run{zone: labZone, opts: Options{Timeout: 10 * time.Second}}
+		got, err := r.axfr(context.Background(), &server{hostport: env.Addr(s.addrKey)}, key, true)
+		if err != nil {
+			return fmt.Errorf("%s: AXFR: %v", s.provider, err)
+		}
+		var keys []zone.Key
+		for k := range got {
+			if k.Type != dns.TypeNS || k.Name != labZone {
+				keys = append(keys, k)
+			}
+		}
+		for i := 0; i < len(keys); i += 500 {
+			batch := keys[i:min(i+500, len(keys))]
+			err := labUpdateErr(env, s.addrKey, func(m *dns.Msg) {
+				for _, k := range batch {
+					m.RemoveRRset([]dns.RR{&dns.ANY{Hdr: dns.RR_Header{Name: k.Name, Rrtype: k.Type, Class: dns.ClassINET}}})
+				}
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // TestMain restores check.test. on the lab (lab.sh reset) when a test
 // changed it.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if labModified {
-		// The reset can fail while PowerDNS's SQLite is locked by another
-		// package's test: try a few times.
-		var err error
-		var out []byte
-		for try := 1; try <= 5; try++ {
-			out, err = exec.Command("../testdata/lab/lab.sh", "reset", labZone).CombinedOutput()
-			if err == nil {
-				break
-			}
-			time.Sleep(time.Duration(try) * 500 * time.Millisecond)
-		}
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "restoring %s on the lab: %v\n%s", labZone, err, out)
+		if err := labReset(); err != nil {
+			fmt.Fprintf(os.Stderr, "restoring %s on the lab: %v\n", labZone, err)
 			if code == 0 {
 				code = 1
 			}

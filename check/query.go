@@ -78,8 +78,10 @@ func reasonOf(err error) string {
 type conn struct {
 	x    *exchanger
 	addr string
-	udp  *dns.Conn
+	udp  net.Conn
 	tcp  *dns.Conn
+	// rbuf and wbuf are reused for every UDP datagram.
+	rbuf, wbuf []byte
 	// tcps counts answers that needed TCP.
 	tcps int
 }
@@ -163,25 +165,32 @@ func (c *conn) dial(ctx context.Context, network string) (*dns.Conn, error) {
 
 func (c *conn) udpExchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) {
 	if c.udp == nil {
-		u, err := c.dial(ctx, "udp")
+		d := net.Dialer{Timeout: c.x.timeout}
+		u, err := d.DialContext(ctx, "udp", c.addr)
 		if err != nil {
 			return nil, err
 		}
 		c.udp = u
+		c.rbuf = make([]byte, 65535)
 	}
+	out, err := m.PackBuffer(c.wbuf)
+	if err != nil {
+		return nil, err
+	}
+	c.wbuf = out
 	c.udp.SetDeadline(c.deadline(ctx))
-	if err := c.udp.WriteMsg(m); err != nil {
+	if _, err := c.udp.Write(out); err != nil {
 		return nil, err
 	}
 	for {
-		r, err := c.udp.ReadMsg()
+		n, err := c.udp.Read(c.rbuf)
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, os.ErrDeadlineExceeded) {
-				return nil, err
-			}
-			// A datagram that does not parse: skip it, as a late answer
-			// or garbage; the deadline bounds the wait.
+			return nil, err
+		}
+		r := new(dns.Msg)
+		if err := r.Unpack(c.rbuf[:n]); err != nil {
+			// A datagram that does not parse: skip it, as garbage or a
+			// late answer; the deadline bounds the wait.
 			continue
 		}
 		if r.Id != m.Id || !sameQuestion(r, m) {

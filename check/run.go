@@ -161,8 +161,10 @@ type run struct {
 	// nsProvider maps NS names to the provider that names them.
 	nsProvider map[string]string
 	desired    []*zone.RRset
-	plan       zone.PlanOptions
-	sem        chan struct{}
+	// wantRdata holds each desired RRset's RDATA, sorted.
+	wantRdata [][]string
+	plan      zone.PlanOptions
+	sem       chan struct{}
 }
 
 // Run checks zone z of cfg once. The error is non-nil only when the check
@@ -232,6 +234,9 @@ func newRun(cfg *zone.Config, z *zone.ZoneConfig, opts Options) (*run, error) {
 	for _, set := range z.Records.Sorted() {
 		if r.plan.Managed(r.zone, set.Key()) {
 			r.desired = append(r.desired, set)
+			rd := set.Rdata()
+			slices.Sort(rd)
+			r.wantRdata = append(r.wantRdata, rd)
 		}
 	}
 	return r, nil

@@ -45,7 +45,7 @@ var fakeContent = []string{
 }
 
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	parent *fakeParent
 	// servers by NS name; extra fakes by IP.
 	servers map[string]*fakeZone
@@ -60,7 +60,7 @@ type world struct {
 }
 
 // newWorld builds the fake world; the test changes it before start.
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	w := &world{t: t, servers: map[string]*fakeZone{}, extra: map[string]fakeSpec{}, override: map[string]dns.Handler{}, tsig: map[string]*TSIGKey{}}
 	w.parent = &fakeParent{
 		delegations: map[string][]string{fakeOrigin: slices.Clone(fakeNS)},
