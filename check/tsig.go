@@ -57,19 +57,27 @@ func (k TSIGKey) normalize() (TSIGKey, error) {
 	return k, nil
 }
 
-// ProviderTSIG reads the "tsig: {name, algorithm, secret}" setting of a
-// provider's configuration (the rfc2136 adapter's, or any adapter's that
-// has one). ok is false when there is none; the error names the provider
+// ProviderTSIG returns the key for zone transfers from a provider's
+// servers: its "axfr_tsig: {name, algorithm, secret}" setting (any type),
+// else its adapter's "tsig" setting (rfc2136). ok is false when there is
+// none; the error names the provider
 // and the setting's position, never the secret.
 func ProviderTSIG(pc *zone.ProviderConfig) (key TSIGKey, ok bool, err error) {
-	if pc == nil || pc.Settings == nil || pc.Settings.Kind != yaml.MappingNode {
+	if pc == nil {
 		return TSIGKey{}, false, nil
 	}
-	for i := 0; i+1 < len(pc.Settings.Content); i += 2 {
-		if pc.Settings.Content[i].Value != "tsig" {
-			continue
+	nodes := []*yaml.Node{}
+	if pc.TransferTSIG != nil {
+		nodes = append(nodes, pc.TransferTSIG)
+	}
+	if pc.Settings != nil && pc.Settings.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(pc.Settings.Content); i += 2 {
+			if pc.Settings.Content[i].Value == "tsig" {
+				nodes = append(nodes, pc.Settings.Content[i+1])
+			}
 		}
-		n := pc.Settings.Content[i+1]
+	}
+	for _, n := range nodes {
 		var raw struct {
 			Name      string `yaml:"name"`
 			Algorithm string `yaml:"algorithm"`

@@ -86,6 +86,11 @@ type ProviderConfig struct {
 	// nameserver belongs to; validate warns when a zone's apex NS set
 	// names none of them.
 	Nameservers []string
+	// TransferTSIG is the optional "axfr_tsig: {name, algorithm, secret}"
+	// setting every type accepts: the key check uses to transfer the zone
+	// from the provider's servers (rfc2136 providers fall back to their
+	// own "tsig"). Secrets in it are expanded like other settings.
+	TransferTSIG *yaml.Node
 	// Settings is the entry's mapping node with ${ENV} references already
 	// expanded; adapters decode it with Decode.
 	Settings *yaml.Node

@@ -48,7 +48,17 @@ type ProviderEntry struct {
 	Type string `yaml:"type" jsonschema:"required" doc:"The adapter: rfc2136, powerdns, zonefile, memory, ..."`
 	// Nameservers are the host names of the provider's authoritative
 	// servers.
+	AXFRTSIG *TSIGEntry `yaml:"axfr_tsig" doc:"TSIG key for zone transfers from this provider's servers (check --mode axfr). Optional; rfc2136 providers use their own tsig when it is absent."`
+	// Nameservers are the host names of the provider's authoritative
+	// servers.
 	Nameservers []string `yaml:"nameservers" doc:"Host names of this provider's authoritative nameservers (ns1.example.net.). Optional; when given, validate warns about zones whose apex NS set names none of them, and check attributes nameservers to providers."`
+}
+
+// TSIGEntry is a TSIG key: its name, algorithm and base64 secret.
+type TSIGEntry struct {
+	Name      string `yaml:"name" jsonschema:"required" doc:"Key name (dnsquorum.)."`
+	Algorithm string `yaml:"algorithm" doc:"hmac-sha256 (default), hmac-sha384 or hmac-sha512."`
+	Secret    string `yaml:"secret" jsonschema:"required" doc:"Base64 secret; write it as a ${ENV_VAR} reference."`
 }
 
 // ZoneEntry is one zone's desired state. Exactly one of Records and File

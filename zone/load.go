@@ -411,6 +411,8 @@ func (l *loader) provider(k, v *yaml.Node) {
 				}
 				pc.Nameservers = append(pc.Nameservers, c)
 			}
+		case "axfr_tsig":
+			pc.TransferTSIG = resolve(e.val)
 		default:
 			settings.Content = append(settings.Content, e.key, e.val)
 		}
