@@ -3,6 +3,8 @@ package providers
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -51,6 +53,9 @@ func Validate(cfg *zone.Config) zone.Findings {
 		if !ok {
 			add(pc.TypePos, RuleUnknownProviderType, "", "provider %q: unknown type %q (known: %s)", pc.Name, pc.Type, strings.Join(Types(), ", "))
 			continue
+		}
+		if pc.Unresolved {
+			continue // an unset ${ENV}: the adapter would only echo it
 		}
 		p, err := construct(reg, pc)
 		if err != nil {
@@ -139,6 +144,9 @@ func construct(reg Registration, pc *zone.ProviderConfig) (p Provider, err error
 	return p, err
 }
 
+// posPrefixRE matches an error that starts with its own "file:line:col: ".
+var posPrefixRE = regexp.MustCompile(`^(.+?):(\d+):(\d+): (.*)$`)
+
 // settingsErrorAt returns where a settings error is and its message: the
 // exact key when the adapter decoded with ProviderConfig.Decode, the
 // provider's entry otherwise.
@@ -148,6 +156,12 @@ func settingsErrorAt(pc *zone.ProviderConfig, err error) (zone.Position, string)
 		return se.Pos, se.Msg
 	}
 	msg := err.Error()
+	// Adapters that name the position themselves: "file:L:C: provider "x": msg".
+	if m := posPrefixRE.FindStringSubmatch(msg); m != nil && m[1] == pc.Pos.File {
+		line, _ := strconv.Atoi(m[2])
+		col, _ := strconv.Atoi(m[3])
+		return zone.Position{File: m[1], Line: line, Col: col}, strings.TrimPrefix(m[4], fmt.Sprintf("provider %q: ", pc.Name))
+	}
 	msg = strings.TrimPrefix(msg, pc.Pos.String()+": ")
 	msg = strings.TrimPrefix(msg, fmt.Sprintf("provider %q: ", pc.Name))
 	return pc.Pos, msg

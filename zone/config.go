@@ -86,6 +86,10 @@ type ProviderConfig struct {
 	// nameserver belongs to; validate warns when a zone's apex NS set
 	// names none of them.
 	Nameservers []string
+	// Unresolved is true when a ${ENV} reference in the settings could not
+	// be expanded (an error already reported): the settings are not worth
+	// handing to the adapter.
+	Unresolved bool
 	// TransferTSIG is the optional "axfr_tsig: {name, algorithm, secret}"
 	// setting every type accepts: the key check uses to transfer the zone
 	// from the provider's servers (rfc2136 providers fall back to their

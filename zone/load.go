@@ -381,6 +381,7 @@ func (l *loader) provider(k, v *yaml.Node) {
 	l.literalSecrets(resolve(v), what)
 	for _, p := range expandEnv(v, l.lookup, &l.cfg.Secrets, l.expanded) {
 		l.errorf(p.node, p.rule, "", "%s: %s", what, p.msg)
+		pc.Unresolved = true
 	}
 	entries, ok := l.mapping(v, what, "", nil)
 	if !ok {
