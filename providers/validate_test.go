@@ -218,7 +218,7 @@ func TestSchemaProviders(t *testing.T) {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
-		if want := []string{"fail", "nameservers", "panic", "server", "type"}; !slices.Equal(keys, want) {
+		if want := []string{"axfr_tsig", "fail", "nameservers", "panic", "server", "type"}; !slices.Equal(keys, want) {
 			t.Errorf("test-limited keys %q, want %q", keys, want)
 		}
 		if c.Then.AdditionalProperties == nil || *c.Then.AdditionalProperties {
