@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${N:-10000}
+ZONE=${BENCH_ZONE:-bench.test.}
 RUNS=${RUNS:-3}
 export LAB_ZONES=${LAB_ZONES:-"example.test. scratch.test. check.test. bench.test."}
 lab=testdata/lab/lab.sh
@@ -15,8 +16,8 @@ set -a; . "${LAB_DIR:-/tmp/dnsquorum-lab}/lab.env"; set +a
 
 go build -o bin/dnsquorum ./cmd/dnsquorum
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-go run ./testdata/bench/genzone -n "$N" > "$work/base.yaml"
-go run ./testdata/bench/genzone -n "$N" -change 0.01 > "$work/changed.yaml"
+go run ./testdata/bench/genzone -n "$N" -zone "$ZONE" > "$work/base.yaml"
+go run ./testdata/bench/genzone -n "$N" -zone "$ZONE" -change 0.01 > "$work/changed.yaml"
 
 # seconds ARGS...: run bin/dnsquorum, print the wall time in seconds.
 seconds() {
@@ -33,18 +34,18 @@ figure() { # LABEL RESET(yes|no) ARGS...
   local label=$1 reset=$2; shift 2
   local i times=()
   for ((i = 0; i < RUNS; i++)); do
-    [ "$reset" = yes ] && "$lab" reset bench.test. >/dev/null
+    [ "$reset" = yes ] && "$lab" reset "$ZONE" >/dev/null
     [ "$reset" = changed ] && { bin/dnsquorum -c "$work/base.yaml" sync --yes >/dev/null; }
     times+=("$(seconds "$@")")
   done
   printf '%-55s median %6.3f s   runs: %s\n' "$label" "$(printf '%s\n' "${times[@]}" | median)" "${times[*]}"
 }
 
-echo "bench.test.: $N records, 4 servers, median of $RUNS"
+echo "$ZONE: $N records, 4 servers, median of $RUNS"
 figure "initial push via rfc2136 to BIND"              yes -c "$work/base.yaml" sync --yes --provider bind
 figure "initial push via the PowerDNS API"             yes -c "$work/base.yaml" sync --yes --provider pdns
 figure "initial push to all four"                      yes -c "$work/base.yaml" sync --yes
 bin/dnsquorum -c "$work/base.yaml" sync --yes >/dev/null
 figure "no-change diff against all four"               no  -c "$work/base.yaml" diff
 figure "1% change synced to all four"                  changed -c "$work/changed.yaml" sync --yes
-"$lab" reset bench.test. >/dev/null
+"$lab" reset "$ZONE" >/dev/null
