@@ -90,7 +90,7 @@ func importRun(ctx context.Context, opts *importOptions) error {
 		if parseTTL == 0 {
 			parseTTL = 3600
 		}
-		recs, err = zone.ReadMasterFile(opts.File, origin, filepath.Dir(opts.File), parseTTL)
+		recs, err = zone.ReadMasterFile(filepath.Base(opts.File), origin, filepath.Dir(opts.File), parseTTL)
 		if err != nil {
 			return err
 		}

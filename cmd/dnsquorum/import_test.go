@@ -304,3 +304,18 @@ zones:
 		})
 	}
 }
+
+// TestImportFileRelativePath: a relative --file is relative to the working
+// directory, and so are its includes' base (regression: the directory was
+// joined twice, "sub/sub/x.zone").
+func TestImportFileRelativePath(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"sub/example.com.zone": importZoneFile, "sub/mail.inc": importMailInc})
+	t.Chdir(dir)
+	code, out, errOut := execCLI(t, "import", "--file", "sub/example.com.zone", "--zone", "example.com.")
+	if code != ExitOK || !strings.Contains(out, "example.com.:") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "sub/example.com.zone:3: warning") || strings.Contains(errOut, "sub/sub") {
+		t.Errorf("positions should name sub/example.com.zone:\n%s", errOut)
+	}
+}
