@@ -59,7 +59,10 @@ func (t Target) Apply(ctx context.Context, plan *zone.Plan) (int, error) {
 		if err != nil {
 			return 0, &ApplyError{Provider: t.Name, Zone: t.Zone.Name, Err: err}
 		}
-		plan = fresh
+		// What creation already made (the apex NS set) counts as applied.
+		made := max(len(plan.Changes)-len(fresh.Changes), 0)
+		n, err := Apply(ctx, t.Provider, fresh)
+		return made + n, err
 	}
 	return Apply(ctx, t.Provider, plan)
 }

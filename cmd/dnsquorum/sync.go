@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -83,6 +84,8 @@ type applyOutcome struct {
 	Applied  int
 	Duration time.Duration
 	Err      error
+	// InSync is true when the provider needed no change.
+	InSync bool
 }
 
 func syncRun(ctx context.Context, opts *syncOptions) error {
@@ -96,15 +99,16 @@ func syncRun(ctx context.Context, opts *syncOptions) error {
 	}
 	outcomes := planTargets(ctx, targets)
 	var work []planOutcome
-	failed := 0
+	var planFailed, inSync []applyOutcome
 	unsafe := 0
 	for _, o := range outcomes {
 		if o.Err != nil {
-			failed++
+			planFailed = append(planFailed, applyOutcome{Target: o.Target, Err: o.Err})
 			fmt.Fprintf(ios.ErrOut, "%s %v\n", ios.Red("error:"), o.Err)
 			continue
 		}
 		if o.Plan.Empty() {
+			inSync = append(inSync, applyOutcome{Target: o.Target, InSync: true})
 			continue
 		}
 		RenderPlan(ios, ios.Out, o.Plan)
@@ -113,6 +117,7 @@ func syncRun(ctx context.Context, opts *syncOptions) error {
 		}
 		work = append(work, o)
 	}
+	failed := len(planFailed)
 	if len(work) == 0 {
 		if failed > 0 {
 			return exitCode(ExitError, fmt.Errorf("%d of %d provider plans failed; nothing applied", failed, len(outcomes)))
@@ -145,7 +150,7 @@ func syncRun(ctx context.Context, opts *syncOptions) error {
 	} else {
 		results = applyAll(ctx, ios, work)
 	}
-	return reportApply(ios, results, failed)
+	return reportApply(ios, slices.Concat(planFailed, inSync, results))
 }
 
 // applyAll applies every plan concurrently; one failure does not stop the
@@ -183,14 +188,23 @@ func progressLine(ios *IO, r applyOutcome) {
 	fmt.Fprintf(ios.ErrOut, "%s %s %s: %d/%d changes in %s\n", mark, r.Target.Name, r.Target.Zone.Name, r.Applied, r.Planned, r.Duration.Round(time.Millisecond))
 }
 
-// reportApply prints the per-provider summary and picks the exit code.
-func reportApply(ios *IO, results []applyOutcome, planFailures int) error {
-	bad := planFailures
+// reportApply prints the per-provider summary, every selected provider
+// included, and picks the exit code.
+func reportApply(ios *IO, results []applyOutcome) error {
+	bad := 0
 	fmt.Fprintln(ios.Out, "Summary:")
 	for _, r := range results {
 		if r.Err != nil {
 			bad++
+			if r.Planned == 0 {
+				fmt.Fprintf(ios.Out, "  %s %s %s: not planned: %v\n", ios.Red("FAILED"), r.Target.Name, r.Target.Zone.Name, r.Err)
+				continue
+			}
 			fmt.Fprintf(ios.Out, "  %s %s %s: %d of %d changes applied: %v\n", ios.Red("FAILED"), r.Target.Name, r.Target.Zone.Name, r.Applied, r.Planned, r.Err)
+			continue
+		}
+		if r.InSync {
+			fmt.Fprintf(ios.Out, "  %s %s %s: already in sync\n", ios.Green("ok"), r.Target.Name, r.Target.Zone.Name)
 			continue
 		}
 		fmt.Fprintf(ios.Out, "  %s %s %s: %d changes applied in %s\n", ios.Green("ok"), r.Target.Name, r.Target.Zone.Name, r.Applied, r.Duration.Round(time.Millisecond))
