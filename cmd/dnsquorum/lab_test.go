@@ -151,3 +151,51 @@ func TestLabDemoScriptConfigIsValid(t *testing.T) {
 		t.Fatalf("example config: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestLabSyncStaged: --staged applies one provider at a time and waits for
+// its nameservers; a provider whose nameservers never serve the change
+// stops the rollout before the others are touched.
+func TestLabSyncStaged(t *testing.T) {
+	env, cfg := labSetup(t)
+	p := env["LAB_PARENT"]
+	code, out, errOut := run(t, "-c", cfg, "sync", "--yes", "--staged", "--parent", p, "--resolver", p, "--stage-wait", "20s")
+	if code != ExitOK {
+		t.Fatalf("staged sync: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, name := range []string{"bind", "knot", "pdns", "nsd"} {
+		if !strings.Contains(out, "ok "+name+" example.test.") {
+			t.Errorf("summary lacks %s:\n%s", name, out)
+		}
+	}
+
+	// A decoy provider goes first: it accepts the change, but the
+	// nameserver it claims (BIND's) never serves it.
+	base, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(base), "providers:\n", "providers:\n  decoy: { type: memory, nameservers: [ns1.bind.lab.test.] }\n", 1)
+	text = strings.Replace(text, "providers: [bind, knot, pdns, nsd]", "providers: [decoy, bind, knot, pdns, nsd]", 1)
+	text = strings.Replace(text, "      sip: { A: 192.0.2.30 }\n", "      sip: { A: 192.0.2.30 }\n      staged: { A: 192.0.2.99 }\n", 1)
+	decoy := filepath.Join(t.TempDir(), "decoy.yaml")
+	if err := os.WriteFile(decoy, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(t, "-c", decoy, "sync", "--yes", "--staged", "--parent", p, "--resolver", p, "--stage-wait", "2s")
+	if code != ExitError {
+		t.Fatalf("staged sync with a decoy: exit %d, want 1\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "FAILED decoy example.test.") || !strings.Contains(out, "do not serve the new data") {
+		t.Errorf("the decoy stage must fail for its nameservers:\n%s", out)
+	}
+	for _, name := range []string{"bind", "knot", "pdns", "nsd"} {
+		if !strings.Contains(errOut, "skipped "+name+" example.test.") {
+			t.Errorf("%s must be skipped after the failed stage:\n%s", name, errOut)
+		}
+	}
+	// Nothing reached the real servers.
+	code, out, _ = run(t, "-c", cfg, "diff")
+	if code != ExitOK {
+		t.Errorf("the real providers were touched: diff exit %d\n%s", code, out)
+	}
+}
