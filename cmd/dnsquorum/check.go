@@ -235,6 +235,10 @@ func (opts *checkOptions) unknown(err error) error {
 		fmt.Fprintf(opts.IO.Out, "DNSQUORUM UNKNOWN - %s\n", strings.ReplaceAll(strings.ReplaceAll(err.Error(), "|", "¦"), "\n", " "))
 	case "json":
 		_ = check.WriteJSON(opts.IO.Out, res)
+	case "prometheus":
+		// A textfile collector keeps the last file it read: replace it with
+		// one that says the check could not run.
+		_ = check.WritePrometheus(opts.IO.Out, res)
 	}
 	return exitCode(ExitUnknown, err)
 }

@@ -85,6 +85,11 @@ func TestCheckBadConfigIsUnknown(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 3 || doc.Status != "unknown" || doc.ExitCode != 3 {
 		t.Errorf("json: exit %d %+v %v\n%s", code, doc, err, out)
 	}
+	// A textfile collector must see the failure, not keep the last good file.
+	code, out, _ = run(t, "-c", missing, "check", "-o", "prometheus")
+	if code != 3 || !strings.Contains(out, "dnsquorum_check_status{zone=\"\"} 3\n") {
+		t.Errorf("prometheus: exit %d\n%s", code, out)
+	}
 }
 
 // checkLabConfig writes a config for example.test. on the four lab servers
