@@ -92,6 +92,8 @@ type Registration struct {
 	Settings func() any
 	// New builds a provider from its config entry.
 	New func(pc *zone.ProviderConfig) (Provider, error)
+	// Hidden keeps a test-only adapter out of Types and the JSON Schema.
+	Hidden bool
 }
 
 var (
@@ -118,13 +120,15 @@ func Lookup(t string) (Registration, bool) {
 	return r, ok
 }
 
-// Types returns the registered type names, sorted.
+// Types returns the registered type names, sorted, hidden ones left out.
 func Types() []string {
 	regMu.RLock()
 	defer regMu.RUnlock()
 	out := make([]string, 0, len(registry))
-	for t := range registry {
-		out = append(out, t)
+	for t, r := range registry {
+		if !r.Hidden {
+			out = append(out, t)
+		}
 	}
 	sort.Strings(out)
 	return out

@@ -59,7 +59,7 @@ func TestNewCmdExport(t *testing.T) {
 	}
 
 	cfg := writeExportConfig(t)
-	usage := "\nRun 'dnsquorum --help' for usage.\n"
+	usage := "\nRun 'dnsquorum export --help' for usage.\n"
 	for _, tt := range []struct {
 		args []string
 		want string

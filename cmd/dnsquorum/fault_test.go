@@ -31,6 +31,7 @@ func init() {
 	providers.Register(providers.Registration{
 		Type:     "test-flaky",
 		Doc:      "test only: a memory store whose writes fail part-way",
+		Hidden:   true,
 		Settings: func() any { return &memory.Settings{} },
 		New: func(pc *zone.ProviderConfig) (providers.Provider, error) {
 			var s memory.Settings

@@ -84,7 +84,7 @@ func TestNewCmdImport(t *testing.T) {
 	if got == nil || got.File != "x.zone" || got.Zone != "example.com" || got.DefaultTTL != 600 || got.Provider != "" {
 		t.Fatalf("options %+v", got)
 	}
-	usage := "\nRun 'dnsquorum --help' for usage.\n"
+	usage := "\nRun 'dnsquorum import --help' for usage.\n"
 	for _, tt := range []struct {
 		args []string
 		want string

@@ -104,7 +104,7 @@ func Run(args []string, ios *IO) int {
 	f := &Factory{IO: ios}
 	root := NewCmdRoot(f)
 	root.SetArgs(args)
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
 	if err != nil {
 		var ee *exitError
 		var fe *flagError
@@ -112,7 +112,11 @@ func Run(args []string, ios *IO) int {
 		case errors.As(err, &ee) && ee.Err == nil:
 			// the command explained itself
 		case errors.As(err, &fe):
-			fmt.Fprintf(ios.ErrOut, "error: %v\nRun 'dnsquorum --help' for usage.\n", fe.err)
+			path := "dnsquorum"
+			if cmd != nil {
+				path = cmd.CommandPath()
+			}
+			fmt.Fprintf(ios.ErrOut, "error: %v\nRun '%s --help' for usage.\n", fe.err, path)
 		default:
 			fmt.Fprintf(ios.ErrOut, "error: %v\n", err)
 		}
