@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -154,10 +155,11 @@ func syncRun(ctx context.Context, opts *syncOptions) error {
 }
 
 // applyAll applies every plan concurrently; one failure does not stop the
-// others.
+// others. On a terminal a status line shows what is still running.
 func applyAll(ctx context.Context, ios *IO, work []planOutcome) []applyOutcome {
 	results := make([]applyOutcome, len(work))
-	var mu sync.Mutex
+	prog := newProgress(ios, work)
+	defer prog.stop()
 	var g errgroup.Group
 	g.SetLimit(maxConcurrentProviders)
 	for i, w := range work {
@@ -165,14 +167,86 @@ func applyAll(ctx context.Context, ios *IO, work []planOutcome) []applyOutcome {
 			start := time.Now()
 			n, err := w.Target.Apply(ctx, w.Plan)
 			results[i] = applyOutcome{Target: w.Target, Planned: len(w.Plan.Changes), Applied: n, Duration: time.Since(start), Err: err}
-			mu.Lock()
-			progressLine(ios, results[i])
-			mu.Unlock()
+			prog.done(i, results[i])
 			return nil
 		})
 	}
 	_ = g.Wait()
 	return results
+}
+
+// progress is the terminal status of a running sync: a line per finished
+// provider, and one line, redrawn, naming those still running. Without a
+// terminal it prints nothing (the summary says it all).
+type progress struct {
+	ios     *IO
+	mu      sync.Mutex
+	running map[int]string
+	total   int
+	started time.Time
+	quit    chan struct{}
+	wg      sync.WaitGroup
+}
+
+func newProgress(ios *IO, work []planOutcome) *progress {
+	p := &progress{ios: ios, running: map[int]string{}, total: len(work), started: time.Now(), quit: make(chan struct{})}
+	for i, w := range work {
+		p.running[i] = fmt.Sprintf("%s %s (%d changes)", w.Target.Name, w.Target.Zone.Name, len(w.Plan.Changes))
+	}
+	if !ios.IsStderrTTY() {
+		return p
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.quit:
+				return
+			case <-t.C:
+				p.mu.Lock()
+				p.redraw()
+				p.mu.Unlock()
+			}
+		}
+	}()
+	return p
+}
+
+// redraw rewrites the status line; p.mu is held.
+func (p *progress) redraw() {
+	if len(p.running) == 0 {
+		fmt.Fprint(p.ios.ErrOut, "\r\x1b[K")
+		return
+	}
+	var names []string
+	for i := range p.total {
+		if n, ok := p.running[i]; ok {
+			names = append(names, n)
+		}
+	}
+	fmt.Fprintf(p.ios.ErrOut, "\r\x1b[Kapplying %d/%d, %s: %s", p.total-len(p.running), p.total,
+		time.Since(p.started).Round(100*time.Millisecond), strings.Join(names, ", "))
+}
+
+// done records a finished provider and prints its line.
+func (p *progress) done(i int, r applyOutcome) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.running, i)
+	if !p.ios.IsStderrTTY() {
+		return
+	}
+	fmt.Fprint(p.ios.ErrOut, "\r\x1b[K")
+	progressLine(p.ios, r)
+	p.redraw()
+}
+
+func (p *progress) stop() {
+	close(p.quit)
+	p.wg.Wait()
 }
 
 // progressLine reports one finished target on a terminal as it finishes;

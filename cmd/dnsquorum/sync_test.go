@@ -205,3 +205,24 @@ func TestDiffSyncFlagErrors(t *testing.T) {
 		t.Errorf("missing config: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestSyncProgressOnTTYOnly: on a terminal, sync reports each provider as
+// it finishes; without one, only the summary (CI and cron logs stay quiet).
+func TestSyncProgressOnTTYOnly(t *testing.T) {
+	cfg, _, _ := writeConfig(t, baseRecords)
+	ios, out, errOut := TestIO("")
+	ios.SetTTY(false, false, true)
+	ios.SetColor(false)
+	if code := Run([]string{"-c", cfg, "sync", "--yes"}, ios); code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"✓ alpha example.com.: 4/4 changes in", "✓ beta example.com.: 4/4 changes in"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("TTY stderr lacks %q:\n%q", want, errOut)
+		}
+	}
+	code, _, plainErr := run(t, "-c", cfg, "sync", "--yes")
+	if code != ExitOK || strings.Contains(plainErr, "✓") || strings.Contains(plainErr, "\x1b") {
+		t.Errorf("without a terminal: exit %d, stderr %q", code, plainErr)
+	}
+}
