@@ -221,8 +221,11 @@ func TestSyncProgressOnTTYOnly(t *testing.T) {
 			t.Errorf("TTY stderr lacks %q:\n%q", want, errOut)
 		}
 	}
-	code, _, plainErr := run(t, "-c", cfg, "sync", "--yes")
-	if code != ExitOK || strings.Contains(plainErr, "✓") || strings.Contains(plainErr, "\x1b") {
-		t.Errorf("without a terminal: exit %d, stderr %q", code, plainErr)
-	}
+	t.Run("no terminal", func(t *testing.T) {
+		cfg, _, _ := writeConfig(t, baseRecords) // fresh stores: changes to apply
+		code, out, plainErr := run(t, "-c", cfg, "sync", "--yes")
+		if code != ExitOK || !strings.Contains(out, "4 changes applied") || strings.Contains(plainErr, "✓") || strings.Contains(plainErr, "\x1b") {
+			t.Errorf("without a terminal: exit %d, stdout %q, stderr %q", code, out, plainErr)
+		}
+	})
 }
