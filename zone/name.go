@@ -47,6 +47,21 @@ func CanonicalName(name, origin string) (string, error) {
 	return dns.CanonicalName(name), nil
 }
 
+// CanonicalNames returns each of names as CanonicalName does (relative
+// names below origin), in order, as a non-nil slice; the error is the
+// first name's that is not valid.
+func CanonicalNames(names []string, origin string) ([]string, error) {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		c, err := CanonicalName(n, origin)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
 // RelativeName returns fqdn relative to origin ("@" for the origin itself),
 // or fqdn unchanged when it is not inside origin.
 func RelativeName(fqdn, origin string) string {

@@ -215,7 +215,7 @@ func TXTYAMLValue(ss []string) string {
 	plain := len(ss) > 0
 	var raw strings.Builder
 	for i, s := range ss {
-		o := txtOctets(s)
+		o := UnescapeStrings(s)
 		if len(o) > 255 || (len(ss) > 1 && ((i < len(ss)-1 && len(o) != 255) || (i == len(ss)-1 && len(o) == 0))) {
 			plain = false
 		}
@@ -240,31 +240,6 @@ func TXTYAMLValue(ss []string) string {
 		parts[i] = `"` + escapeNonASCII(s) + `"`
 	}
 	return strings.Join(parts, " ")
-}
-
-// txtOctets returns the octets a character-string in miekg/dns's escaped
-// presentation form (\DDD and \X escapes) stands for.
-func txtOctets(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 >= len(s) {
-			b.WriteByte(c)
-			continue
-		}
-		if i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
-			n, _ := strconv.Atoi(s[i+1 : i+4])
-			b.WriteByte(byte(n))
-			i += 3
-			continue
-		}
-		b.WriteByte(s[i+1])
-		i++
-	}
-	return b.String()
 }
 
 // commonTTL returns the TTL most records of sets carry (the lowest on a

@@ -36,7 +36,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/libdns/libdns"
 	"github.com/miekg/dns"
 
 	"github.com/dnsquorum/dnsquorum/providers"
@@ -72,22 +71,9 @@ var supported = []uint16{
 }
 
 func init() {
-	providers.Register(providers.Registration{
-		Type:     "cloudflare",
-		Doc:      "Cloudflare DNS (API v4, API token; atomic batches)",
-		Settings: func() any { return &Settings{} },
-		New: func(pc *zone.ProviderConfig) (providers.Provider, error) {
-			var s Settings
-			if err := pc.Decode(&s); err != nil {
-				return nil, err
-			}
-			p, err := New(s)
-			if err != nil {
-				return nil, fmt.Errorf("%s: provider %q: %v", pc.Pos, pc.Name, err)
-			}
-			return p, nil
-		},
-	})
+	providers.Register(providers.Adapter("cloudflare",
+		"Cloudflare DNS (API v4, API token; atomic batches)",
+		func(s Settings, _ *zone.ProviderConfig) (*Provider, error) { return New(s) }))
 }
 
 // Settings are the cloudflare adapter's settings.
@@ -118,6 +104,10 @@ func (s Settings) GoString() string { return s.String() }
 
 // Provider is the Cloudflare adapter. It is safe for concurrent use.
 type Provider struct {
+	// LibdnsMethods are the libdns record methods, on ReadZone and
+	// ApplyChanges.
+	providers.LibdnsMethods
+
 	api       *httpapi.Client
 	limiter   *cloud.Limiter
 	batchSize int
@@ -127,9 +117,8 @@ type Provider struct {
 
 	mu      sync.Mutex
 	zoneIDs map[string]string
-	// ids maps each record of a zone to its Cloudflare ID, by key and
-	// RDATA, as last read or written.
-	ids map[string]map[zone.Key]map[string]string
+	// ids are the records' Cloudflare IDs, as last read or written.
+	ids cloud.RecordIDs[string]
 }
 
 var (
@@ -169,10 +158,12 @@ func New(s Settings) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("endpoint: %v", err)
 	}
-	return &Provider{
+	p := &Provider{
 		api: api, limiter: lim, batchSize: s.BatchSize, proxied: s.Proxied, perPage: perPage,
-		zoneIDs: map[string]string{}, ids: map[string]map[zone.Key]map[string]string{},
-	}, nil
+		zoneIDs: map[string]string{},
+	}
+	p.Store = p
+	return p, nil
 }
 
 // Capabilities: apex NS not editable, atomic batches, minimum TTL 60.
@@ -297,7 +288,7 @@ func (p *Provider) ReadZone(ctx context.Context, origin string) ([]dns.RR, error
 	if err != nil {
 		return nil, err
 	}
-	ids := map[zone.Key]map[string]string{}
+	ids := cloud.IDTable[string]{}
 	var out []dns.RR
 	for _, r := range recs {
 		rr, err := fromRecord(r)
@@ -311,16 +302,10 @@ func (p *Provider) ReadZone(ctx context.Context, origin string) ([]dns.RR, error
 		if h.Rrtype == dns.TypeNS && h.Name == origin {
 			continue // the apex NS set is Cloudflare's
 		}
-		k := zone.Key{Name: h.Name, Type: h.Rrtype}
-		if ids[k] == nil {
-			ids[k] = map[string]string{}
-		}
-		ids[k][zone.Rdata(rr)] = r.ID
+		ids.Set(rr, r.ID)
 		out = append(out, rr)
 	}
-	p.mu.Lock()
-	p.ids[origin] = ids
-	p.mu.Unlock()
+	p.ids.Replace(origin, ids)
 	return out, nil
 }
 
@@ -366,24 +351,7 @@ func str(data map[string]any, k string) string {
 }
 
 // quote renders raw text as one quoted character-string.
-func quote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < ' ' || c > '~':
-			fmt.Fprintf(&b, "\\%03d", c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
+func quote(s string) string { return `"` + zone.EscapeText(s) + `"` }
 
 // rdata renders an API record's data in presentation format.
 func rdata(t uint16, r record) (string, error) {
@@ -529,7 +497,7 @@ func (p *Provider) ApplyChanges(ctx context.Context, origin string, changes []zo
 	if err != nil {
 		return 0, err
 	}
-	ids, err := p.idsFor(ctx, origin, changes)
+	ids, err := p.ids.For(ctx, origin, changes, p.readIDs)
 	if err != nil {
 		return 0, err
 	}
@@ -597,80 +565,27 @@ func (p *Provider) ApplyChanges(ctx context.Context, origin string, changes []zo
 	return applied, nil
 }
 
-// idsFor returns the record IDs of the zone, reading it when a change needs
-// an ID the adapter has not seen.
-func (p *Provider) idsFor(ctx context.Context, origin string, changes []zone.Change) (map[zone.Key]map[string]string, error) {
-	p.mu.Lock()
-	ids := p.ids[origin]
-	p.mu.Unlock()
-	for _, c := range changes {
-		if c.Old == nil {
-			continue
-		}
-		for _, rr := range c.Old.Records {
-			if _, ok := ids[c.Key][zone.Rdata(rr)]; !ok {
-				if _, err := p.ReadZone(ctx, origin); err != nil {
-					return nil, err
-				}
-				p.mu.Lock()
-				defer p.mu.Unlock()
-				return p.ids[origin], nil
-			}
-		}
-	}
-	return ids, nil
+// readIDs reads the zone for its record IDs.
+func (p *Provider) readIDs(ctx context.Context, origin string) error {
+	_, err := p.ReadZone(ctx, origin)
+	return err
 }
 
 // remember updates the ID cache after a successful batch: deleted IDs go,
 // created records come in.
 func (p *Provider) remember(origin string, b *batch, posted []record) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	ids := p.ids[origin]
-	if ids == nil {
-		ids = map[zone.Key]map[string]string{}
-		p.ids[origin] = ids
-	}
 	gone := map[string]bool{}
 	for _, d := range b.Deletes {
 		gone[d.ID] = true
 	}
 	for _, k := range b.keys {
-		for data, id := range ids[k] {
-			if gone[id] {
-				delete(ids[k], data)
-			}
-		}
+		p.ids.Drop(origin, k, func(_, id string) bool { return gone[id] })
 	}
 	for _, r := range posted {
 		rr, err := fromRecord(r)
 		if err != nil || rr == nil {
 			continue
 		}
-		k := zone.Key{Name: rr.Header().Name, Type: rr.Header().Rrtype}
-		if ids[k] == nil {
-			ids[k] = map[string]string{}
-		}
-		ids[k][zone.Rdata(rr)] = r.ID
+		p.ids.Set(origin, rr, r.ID)
 	}
-}
-
-// GetRecords implements libdns.RecordGetter.
-func (p *Provider) GetRecords(ctx context.Context, origin string) ([]libdns.Record, error) {
-	return cloud.GetRecords(ctx, p, origin)
-}
-
-// AppendRecords implements libdns.RecordAppender.
-func (p *Provider) AppendRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
-	return cloud.AppendRecords(ctx, p, origin, recs)
-}
-
-// SetRecords implements libdns.RecordSetter.
-func (p *Provider) SetRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
-	return cloud.SetRecords(ctx, p, origin, recs)
-}
-
-// DeleteRecords implements libdns.RecordDeleter.
-func (p *Provider) DeleteRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
-	return cloud.DeleteRecords(ctx, p, origin, recs)
 }

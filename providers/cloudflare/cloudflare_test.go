@@ -2,9 +2,7 @@ package cloudflare
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/dnsquorum/dnsquorum/providers"
 	"github.com/dnsquorum/dnsquorum/providers/internal/cloud"
+	"github.com/dnsquorum/dnsquorum/providers/internal/cloud/cloudtest"
 	"github.com/dnsquorum/dnsquorum/providers/providertest"
 	"github.com/dnsquorum/dnsquorum/zone"
 )
@@ -22,15 +21,11 @@ const (
 	testToken = "cf-TOKEN-0123456789abcdefSECRET"
 )
 
-func TestMain(m *testing.M) {
-	providers.BaseBackoff = time.Millisecond
-	providers.MaxBackoff = 5 * time.Millisecond
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { cloudtest.Main(m) }
 
 func setup(t *testing.T, s Settings) (*fake, *Provider, *cloud.FakeClock) {
 	t.Helper()
-	clock := cloud.NewFakeClock(time.Unix(1_700_000_000, 0))
+	clock := cloudtest.NewClock()
 	f := newFake(t, clock, testToken)
 	f.addZone("zone1", testZone)
 	f.apexNS("zone1")
@@ -46,24 +41,7 @@ func setup(t *testing.T, s Settings) (*fake, *Provider, *cloud.FakeClock) {
 
 func push(t *testing.T, p providers.Provider, desired *zone.RRsets) *zone.Plan {
 	t.Helper()
-	ctx := context.Background()
-	actual, err := providers.Read(ctx, p, testZone)
-	if err != nil {
-		t.Fatalf("read: %v", err)
-	}
-	o := zone.PlanOptions{ManageApexNS: p.Capabilities().ApexNS, SupportedTypes: p.Capabilities().Types, SafetyThreshold: -1}
-	plan := zone.NewPlan(testZone, "cf", desired, actual, o)
-	if _, err := providers.Apply(ctx, p, plan); err != nil {
-		t.Fatalf("apply: %v", err)
-	}
-	actual, err = providers.Read(ctx, p, testZone)
-	if err != nil {
-		t.Fatalf("read back: %v", err)
-	}
-	if again := zone.NewPlan(testZone, "cf", desired, actual, o); !again.Empty() {
-		t.Fatalf("not converged: %d changes left, first %s", len(again.Changes), again.Changes[0])
-	}
-	return plan
+	return cloudtest.Push(t, p, testZone, desired)
 }
 
 func TestConformance(t *testing.T) {
@@ -73,15 +51,11 @@ func TestConformance(t *testing.T) {
 }
 
 func TestPagination(t *testing.T) {
-	for _, n := range []int{1, 99, 100, 101, 1500} {
+	for _, n := range cloudtest.PageSizes {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			f, p, _ := setup(t, Settings{})
 			p.perPage = 100
-			var b strings.Builder
-			for i := 0; i < n; i++ {
-				fmt.Fprintf(&b, "h%d 300 A 192.0.2.%d\n", i, i%250+1)
-			}
-			push(t, p, zone.MustParse(testZone, b.String()))
+			push(t, p, zone.MustParse(testZone, cloudtest.Hosts(n)))
 			rrs, err := p.ReadZone(context.Background(), testZone)
 			if err != nil {
 				t.Fatal(err)
@@ -101,19 +75,15 @@ func TestPagination(t *testing.T) {
 // and the adapter's 4 per second on the fake clock; the negative control
 // shows the check can fail.
 func TestRateLimitTenThousand(t *testing.T) {
-	var b strings.Builder
-	for i := 0; i < 10_000; i++ {
-		fmt.Fprintf(&b, "h%d 300 A 10.%d.%d.%d\n", i, i/62500, (i/250)%250, i%250+1)
-	}
-	desired := zone.MustParse(testZone, b.String())
+	desired := zone.MustParse(testZone, cloudtest.ManyHosts(10_000))
 	windows := []cloud.Window{{N: 1200, Per: 5 * time.Minute}, {N: DefaultRateLimit, Per: time.Second}}
 
 	f, p, clock := setup(t, Settings{})
-	f.windows = windows
+	f.meter.Windows = windows
 	start := clock.Now()
 	push(t, p, desired)
-	if len(f.violations) > 0 {
-		t.Fatalf("documented rate limit exceeded %d times, first: %s", len(f.violations), f.violations[0])
+	if v := f.meter.Violations; len(v) > 0 {
+		t.Fatalf("documented rate limit exceeded %d times, first: %s", len(v), v[0])
 	}
 	if f.batches != 50 {
 		t.Errorf("%d batch requests for 10,000 creates, want 50 of 200", f.batches)
@@ -121,25 +91,16 @@ func TestRateLimitTenThousand(t *testing.T) {
 	t.Logf("%d requests (%d batches), %s of fake time", f.requests, f.batches, clock.Now().Sub(start))
 
 	f, p, _ = setup(t, Settings{RateLimit: 1000})
-	f.windows = windows
+	f.meter.Windows = windows
 	push(t, p, desired)
-	if len(f.violations) == 0 {
+	if len(f.meter.Violations) == 0 {
 		t.Fatal("negative control: 1,000 requests per second did not trip the 4 per second check")
 	}
 }
 
 func TestThrottled(t *testing.T) {
 	f, p, _ := setup(t, Settings{})
-	f.throttle = 2
-	if _, err := p.ReadZone(context.Background(), testZone); err != nil {
-		t.Fatalf("read after two 429s: %v", err)
-	}
-	f.throttle = 100
-	_, err := p.ReadZone(context.Background(), testZone)
-	var te *providers.TransientError
-	if !errors.As(err, &te) || te.RetryAfter != time.Second {
-		t.Fatalf("persistent 429: err = %#v, want a TransientError with Retry-After 1s", err)
-	}
+	cloudtest.Throttled(t, p, testZone, func(n int) { f.throttle = n }, time.Second, "429")
 }
 
 func TestAuthError(t *testing.T) {
@@ -149,18 +110,7 @@ func TestAuthError(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = p.ReadZone(context.Background(), testZone)
-	if err == nil {
-		t.Fatal("no error with a wrong token")
-	}
-	msg := err.Error()
-	for _, want := range []string{"403", "Authentication error", "api_token", testZone} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("error %q lacks %q", msg, want)
-		}
-	}
-	if strings.Contains(msg, "cf-WRONG-token-SECRET") || strings.Contains(msg, "SECRET") {
-		t.Errorf("error leaks the token: %q", msg)
-	}
+	cloudtest.ErrorSays(t, err, []string{"403", "Authentication error", "api_token", testZone}, "SECRET")
 }
 
 func TestFailedBatchIsAtomic(t *testing.T) {
@@ -237,18 +187,7 @@ _sip._tcp 300 SRV 10 60 5060 sip.example.net.
 }
 
 func TestSettingsRedacted(t *testing.T) {
-	s := Settings{APIToken: testToken, Proxied: []string{"www"}, Endpoint: "https://api.example"}
-	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
-		for _, v := range []any{s, &s} {
-			out := fmt.Sprintf(format, v)
-			if strings.Contains(out, "SECRET") {
-				t.Errorf("%s leaks the token: %s", format, out)
-			}
-			if !strings.Contains(out, "www") {
-				t.Errorf("%s hides the proxied names: %s", format, out)
-			}
-		}
-	}
+	cloudtest.Redacted(t, Settings{APIToken: testToken, Proxied: []string{"www"}, Endpoint: "https://api.example"}, "www", "SECRET")
 	_, p, _ := setup(t, Settings{})
 	if out := fmt.Sprintf("%v %+v", p.api, p.api); strings.Contains(out, "SECRET") {
 		t.Errorf("client leaks the token: %s", out)

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/dnsquorum/dnsquorum/providers/internal/cloud"
+	"github.com/dnsquorum/dnsquorum/providers/internal/cloud/cloudtest"
 )
 
 // fake is a local Cloudflare API v4 serving the documented shapes
@@ -38,13 +38,10 @@ type fake struct {
 	throttle int
 	// maxOps is the batch endpoint's operation limit (200: Free plan).
 	maxOps int
-	// windows are rate limits checked on the shared clock; violations
-	// lists the requests that broke one.
-	windows    []cloud.Window
-	sent       []time.Time
-	violations []string
-	requests   int
-	batches    int
+	// meter checks rate limits on the shared clock.
+	meter    cloudtest.Meter
+	requests int
+	batches  int
 }
 
 type fakeRecord struct {
@@ -110,17 +107,7 @@ func (f *fake) reply(w http.ResponseWriter, status int, result any, info any, er
 // count records a request on the clock and checks every window.
 func (f *fake) count() {
 	f.requests++
-	now := f.clock.Now()
-	f.sent = append(f.sent, now)
-	for _, w := range f.windows {
-		n := 0
-		for i := len(f.sent) - 1; i >= 0 && now.Sub(f.sent[i]) < w.Per; i-- {
-			n++
-		}
-		if n > w.N {
-			f.violations = append(f.violations, fmt.Sprintf("request %d at %s: %d requests within %s (limit %s)", f.requests, now.Format(time.TimeOnly), n, w.Per, w))
-		}
-	}
+	f.meter.Count(f.clock.Now(), fmt.Sprintf("request %d", f.requests))
 }
 
 func (f *fake) serve(w http.ResponseWriter, r *http.Request) {

@@ -32,7 +32,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/libdns/libdns"
 	"github.com/miekg/dns"
 
 	"github.com/dnsquorum/dnsquorum/providers"
@@ -77,22 +76,9 @@ var supported = []uint16{
 }
 
 func init() {
-	providers.Register(providers.Registration{
-		Type:     "desec",
-		Doc:      "deSEC (desec.io REST API, token; atomic bulk RRset changes)",
-		Settings: func() any { return &Settings{} },
-		New: func(pc *zone.ProviderConfig) (providers.Provider, error) {
-			var s Settings
-			if err := pc.Decode(&s); err != nil {
-				return nil, err
-			}
-			p, err := New(s)
-			if err != nil {
-				return nil, fmt.Errorf("%s: provider %q: %v", pc.Pos, pc.Name, err)
-			}
-			return p, nil
-		},
-	})
+	providers.Register(providers.Adapter("desec",
+		"deSEC (desec.io REST API, token; atomic bulk RRset changes)",
+		func(s Settings, _ *zone.ProviderConfig) (*Provider, error) { return New(s) }))
 }
 
 // Settings are the desec adapter's settings.
@@ -120,6 +106,10 @@ func (s Settings) GoString() string { return s.String() }
 
 // Provider is the deSEC adapter. It is safe for concurrent use.
 type Provider struct {
+	// LibdnsMethods are the libdns record methods, on ReadZone and
+	// ApplyChanges.
+	providers.LibdnsMethods
+
 	api       *httpapi.Client
 	pacer     *pacer
 	minTTL    uint32
@@ -212,7 +202,9 @@ func New(s Settings) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("endpoint: %v", err)
 	}
-	return &Provider{api: api, pacer: pc, minTTL: s.MinimumTTL, batchSize: s.BatchSize}, nil
+	p := &Provider{api: api, pacer: pc, minTTL: s.MinimumTTL, batchSize: s.BatchSize}
+	p.Store = p
+	return p, nil
 }
 
 // Capabilities: apex NS editable, atomic bulk requests, the domain's
@@ -394,24 +386,4 @@ func (p *Provider) ApplyChanges(ctx context.Context, origin string, changes []zo
 		applied = end
 	}
 	return applied, nil
-}
-
-// GetRecords implements libdns.RecordGetter.
-func (p *Provider) GetRecords(ctx context.Context, origin string) ([]libdns.Record, error) {
-	return cloud.GetRecords(ctx, p, origin)
-}
-
-// AppendRecords implements libdns.RecordAppender.
-func (p *Provider) AppendRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
-	return cloud.AppendRecords(ctx, p, origin, recs)
-}
-
-// SetRecords implements libdns.RecordSetter.
-func (p *Provider) SetRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
-	return cloud.SetRecords(ctx, p, origin, recs)
-}
-
-// DeleteRecords implements libdns.RecordDeleter.
-func (p *Provider) DeleteRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
-	return cloud.DeleteRecords(ctx, p, origin, recs)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/dnsquorum/dnsquorum/providers"
 	"github.com/dnsquorum/dnsquorum/providers/internal/cloud"
+	"github.com/dnsquorum/dnsquorum/providers/internal/cloud/cloudtest"
 	"github.com/dnsquorum/dnsquorum/providers/providertest"
 	"github.com/dnsquorum/dnsquorum/zone"
 )
@@ -20,19 +20,17 @@ import (
 const (
 	testZone  = "example.test."
 	testToken = "desec-0123456789abcdefSECRET"
+	// apexNS is deSEC's apex NS set, which every desired zone keeps.
+	apexNS = "@ 3600 NS ns1.desec.io.\n@ 3600 NS ns2.desec.org.\n"
 )
 
-func TestMain(m *testing.M) {
-	providers.BaseBackoff = time.Millisecond
-	providers.MaxBackoff = 5 * time.Millisecond
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { cloudtest.Main(m) }
 
 // setup starts a fake holding example.test (minimum TTL 60, as deSEC sets
 // for some accounts, so the suite's TTLs fit) and an adapter on it.
 func setup(t *testing.T, s Settings) (*fake, *Provider, *cloud.FakeClock) {
 	t.Helper()
-	clock := cloud.NewFakeClock(time.Unix(1_700_000_000, 0))
+	clock := cloudtest.NewClock()
 	f := newFake(t, clock, testToken)
 	f.addDomain("example.test", 60)
 	s.Token = testToken
@@ -50,24 +48,7 @@ func setup(t *testing.T, s Settings) (*fake, *Provider, *cloud.FakeClock) {
 
 func push(t *testing.T, p providers.Provider, desired *zone.RRsets) *zone.Plan {
 	t.Helper()
-	ctx := context.Background()
-	actual, err := providers.Read(ctx, p, testZone)
-	if err != nil {
-		t.Fatalf("read: %v", err)
-	}
-	o := zone.PlanOptions{ManageApexNS: p.Capabilities().ApexNS, SupportedTypes: p.Capabilities().Types, SafetyThreshold: -1}
-	plan := zone.NewPlan(testZone, "desec", desired, actual, o)
-	if _, err := providers.Apply(ctx, p, plan); err != nil {
-		t.Fatalf("apply: %v", err)
-	}
-	actual, err = providers.Read(ctx, p, testZone)
-	if err != nil {
-		t.Fatalf("read back: %v", err)
-	}
-	if again := zone.NewPlan(testZone, "desec", desired, actual, o); !again.Empty() {
-		t.Fatalf("not converged: %d changes left, first %s", len(again.Changes), again.Changes[0])
-	}
-	return plan
+	return cloudtest.Push(t, p, testZone, desired)
 }
 
 func TestConformance(t *testing.T) {
@@ -77,16 +58,11 @@ func TestConformance(t *testing.T) {
 }
 
 func TestPagination(t *testing.T) {
-	for _, n := range []int{1, 99, 100, 101, 1500} {
+	for _, n := range cloudtest.PageSizes {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			f, p, _ := setup(t, Settings{})
 			f.pageSize = 100
-			var b strings.Builder
-			b.WriteString("@ 3600 NS ns1.desec.io.\n@ 3600 NS ns2.desec.org.\n")
-			for i := 0; i < n; i++ {
-				fmt.Fprintf(&b, "h%d 300 A 192.0.2.%d\n", i, i%250+1)
-			}
-			push(t, p, zone.MustParse(testZone, b.String()))
+			push(t, p, zone.MustParse(testZone, apexNS+cloudtest.Hosts(n)))
 			rrs, err := p.ReadZone(context.Background(), testZone)
 			if err != nil {
 				t.Fatal(err)
@@ -103,24 +79,19 @@ func TestPagination(t *testing.T) {
 // 15/min, 100/h and 300/day, all requests 2,000/day. The negative control
 // (no pacing, small batches) shows the check can fail.
 func TestRateLimitTenThousand(t *testing.T) {
-	var b strings.Builder
-	b.WriteString("@ 3600 NS ns1.desec.io.\n@ 3600 NS ns2.desec.org.\n")
-	for i := 0; i < 10_000; i++ {
-		fmt.Fprintf(&b, "h%d 300 A 10.%d.%d.%d\n", i, i/62500, (i/250)%250, i%250+1)
-	}
-	desired := zone.MustParse(testZone, b.String())
+	desired := zone.MustParse(testZone, apexNS+cloudtest.ManyHosts(10_000))
 	windows := func(f *fake) {
-		f.windows["read"] = append([]cloud.Window{{N: 10, Per: time.Second}}, ReadWindows...)
-		f.windows["write"] = append([]cloud.Window{{N: 2, Per: time.Second}}, WriteWindows...)
-		f.windows["all"] = AccountWindows
+		f.meters["read"].Windows = append([]cloud.Window{{N: 10, Per: time.Second}}, ReadWindows...)
+		f.meters["write"].Windows = append([]cloud.Window{{N: 2, Per: time.Second}}, WriteWindows...)
+		f.meters["all"].Windows = AccountWindows
 	}
 
 	f, p, clock := setup(t, Settings{})
 	windows(f)
 	start := clock.Now()
 	push(t, p, desired)
-	if len(f.violations) > 0 {
-		t.Fatalf("documented rate limit exceeded %d times, first: %s", len(f.violations), f.violations[0])
+	if v := f.violations(); len(v) > 0 {
+		t.Fatalf("documented rate limit exceeded %d times, first: %s", len(v), v[0])
 	}
 	if f.writes != 10 {
 		t.Errorf("%d bulk writes for 10,000 RRsets, want 10 of 1,000", f.writes)
@@ -135,23 +106,14 @@ func TestRateLimitTenThousand(t *testing.T) {
 	q.pacer.reads, q.pacer.writes, q.pacer.account = nil, nil, nil
 	windows(f)
 	push(t, q, desired)
-	if len(f.violations) == 0 {
+	if len(f.violations()) == 0 {
 		t.Fatal("negative control: an unpaced push did not trip the documented limits")
 	}
 }
 
 func TestThrottled(t *testing.T) {
 	f, p, _ := setup(t, Settings{})
-	f.throttle = 2
-	if _, err := p.ReadZone(context.Background(), testZone); err != nil {
-		t.Fatalf("read after two 429s: %v", err)
-	}
-	f.throttle = 100
-	_, err := p.ReadZone(context.Background(), testZone)
-	var te *providers.TransientError
-	if !errors.As(err, &te) || te.RetryAfter != time.Second || !strings.Contains(err.Error(), "throttled") {
-		t.Fatalf("persistent 429: err = %v, want a TransientError with Retry-After 1s", err)
-	}
+	cloudtest.Throttled(t, p, testZone, func(n int) { f.throttle = n }, time.Second, "throttled")
 }
 
 func TestAuthError(t *testing.T) {
@@ -161,23 +123,12 @@ func TestAuthError(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = p.ReadZone(context.Background(), testZone)
-	if err == nil {
-		t.Fatal("no error with a wrong token")
-	}
-	msg := err.Error()
-	for _, want := range []string{"401", "Invalid token", "token", testZone} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("error %q lacks %q", msg, want)
-		}
-	}
-	if strings.Contains(msg, "SECRET") {
-		t.Errorf("error leaks the token: %q", msg)
-	}
+	cloudtest.ErrorSays(t, err, []string{"401", "Invalid token", "token", testZone}, "SECRET")
 }
 
 func TestFailedBatchIsAtomic(t *testing.T) {
 	f, p, _ := setup(t, Settings{})
-	push(t, p, zone.MustParse(testZone, "@ 3600 NS ns1.desec.io.\n@ 3600 NS ns2.desec.org.\nkeep 300 A 192.0.2.1"))
+	push(t, p, zone.MustParse(testZone, apexNS+"keep 300 A 192.0.2.1"))
 	before := f.snapshot("example.test")
 	good := zone.MustParse(testZone, "new 300 A 192.0.2.2").Sorted()[0]
 	low := zone.MustParse(testZone, "low 30 A 192.0.2.3").Sorted()[0] // under the domain's minimum TTL
@@ -206,12 +157,5 @@ func TestMissingDomain(t *testing.T) {
 }
 
 func TestSettingsRedacted(t *testing.T) {
-	s := Settings{Token: testToken, Endpoint: "https://api.example"}
-	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
-		for _, v := range []any{s, &s} {
-			if out := fmt.Sprintf(format, v); strings.Contains(out, "SECRET") || !strings.Contains(out, "api.example") {
-				t.Errorf("%s: %s", format, out)
-			}
-		}
-	}
+	cloudtest.Redacted(t, Settings{Token: testToken, Endpoint: "https://api.example"}, "api.example", "SECRET")
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/dnsquorum/dnsquorum/providers/internal/cloud"
+	"github.com/dnsquorum/dnsquorum/providers/internal/cloud/cloudtest"
 )
 
 // fake is a local deSEC API serving the documented shapes
@@ -37,12 +38,11 @@ type fake struct {
 	domains  map[string]*fakeDomain
 	pageSize int
 	throttle int
-	// windows per request class ("read", "write") checked on the clock.
-	windows    map[string][]cloud.Window
-	sent       map[string][]time.Time
-	violations []string
-	requests   int
-	writes     int
+	// meters check rate limits on the clock per request class: "read",
+	// "write" and "all".
+	meters   map[string]*cloudtest.Meter
+	requests int
+	writes   int
 }
 
 type fakeDomain struct {
@@ -64,7 +64,7 @@ type fakeRRset struct {
 
 func newFake(t testing.TB, clock cloud.Clock, token string) *fake {
 	f := &fake{t: t, clock: clock, token: token, domains: map[string]*fakeDomain{}, pageSize: 500,
-		windows: map[string][]cloud.Window{}, sent: map[string][]time.Time{}}
+		meters: map[string]*cloudtest.Meter{"read": {}, "write": {}, "all": {}}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -95,19 +95,18 @@ func (f *fake) reply(w http.ResponseWriter, status int, body any) {
 
 func (f *fake) count(class string) {
 	f.requests++
-	now := f.clock.Now()
 	for _, c := range []string{class, "all"} {
-		f.sent[c] = append(f.sent[c], now)
-		for _, w := range f.windows[c] {
-			n := 0
-			for i := len(f.sent[c]) - 1; i >= 0 && now.Sub(f.sent[c][i]) < w.Per; i-- {
-				n++
-			}
-			if n > w.N {
-				f.violations = append(f.violations, fmt.Sprintf("%s request %d: %d within %s (limit %s)", c, f.requests, n, w.Per, w))
-			}
-		}
+		f.meters[c].Count(f.clock.Now(), fmt.Sprintf("%s request %d", c, f.requests))
 	}
+}
+
+// violations lists the requests that broke a rate limit, by class.
+func (f *fake) violations() []string {
+	var out []string
+	for _, c := range []string{"read", "write", "all"} {
+		out = append(out, f.meters[c].Violations...)
+	}
+	return out
 }
 
 func (f *fake) serve(w http.ResponseWriter, r *http.Request) {

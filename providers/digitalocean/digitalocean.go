@@ -26,11 +26,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/digitalocean/godo"
-	"github.com/libdns/libdns"
 	"github.com/miekg/dns"
 
 	"github.com/dnsquorum/dnsquorum/providers"
@@ -57,22 +55,9 @@ var Windows = []cloud.Window{{N: 250, Per: time.Minute}, {N: 5000, Per: time.Hou
 var supported = []uint16{dns.TypeA, dns.TypeAAAA, dns.TypeCAA, dns.TypeCNAME, dns.TypeMX, dns.TypeNS, dns.TypeSRV, dns.TypeTXT}
 
 func init() {
-	providers.Register(providers.Registration{
-		Type:     "digitalocean",
-		Doc:      "DigitalOcean DNS (official godo SDK, API token)",
-		Settings: func() any { return &Settings{} },
-		New: func(pc *zone.ProviderConfig) (providers.Provider, error) {
-			var s Settings
-			if err := pc.Decode(&s); err != nil {
-				return nil, err
-			}
-			p, err := New(s)
-			if err != nil {
-				return nil, fmt.Errorf("%s: provider %q: %v", pc.Pos, pc.Name, err)
-			}
-			return p, nil
-		},
-	})
+	providers.Register(providers.Adapter("digitalocean",
+		"DigitalOcean DNS (official godo SDK, API token)",
+		func(s Settings, _ *zone.ProviderConfig) (*Provider, error) { return New(s) }))
 }
 
 // Settings are the digitalocean adapter's settings.
@@ -95,13 +80,16 @@ func (s Settings) GoString() string { return s.String() }
 
 // Provider is the DigitalOcean adapter. It is safe for concurrent use.
 type Provider struct {
+	// LibdnsMethods are the libdns record methods, on ReadZone and
+	// ApplyChanges.
+	providers.LibdnsMethods
+
 	client  *godo.Client
 	limiter *cloud.Limiter
 	token   string
 	perPage int
 
-	mu  sync.Mutex
-	ids map[string]map[zone.Key]map[string]int // zone -> key -> rdata -> record ID
+	ids cloud.RecordIDs[int] // the records' IDs, as last read or written
 }
 
 var (
@@ -147,7 +135,9 @@ func New(s Settings) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("endpoint: %v", err)
 	}
-	return &Provider{client: c, limiter: lim, token: s.Token.Value(), perPage: perPage, ids: map[string]map[zone.Key]map[string]int{}}, nil
+	p := &Provider{client: c, limiter: lim, token: s.Token.Value(), perPage: perPage}
+	p.Store = p
+	return p, nil
 }
 
 // Capabilities: no apex NS, no atomic batches, minimum TTL 30.
@@ -233,7 +223,7 @@ func (p *Provider) ReadZone(ctx context.Context, origin string) ([]dns.RR, error
 			break
 		}
 	}
-	ids := map[zone.Key]map[string]int{}
+	ids := cloud.IDTable[int]{}
 	var out []dns.RR
 	for _, r := range all {
 		rr, err := fromRecord(r, origin)
@@ -243,16 +233,10 @@ func (p *Provider) ReadZone(ctx context.Context, origin string) ([]dns.RR, error
 		if rr == nil {
 			continue
 		}
-		k := zone.Key{Name: rr.Header().Name, Type: rr.Header().Rrtype}
-		if ids[k] == nil {
-			ids[k] = map[string]int{}
-		}
-		ids[k][zone.Rdata(rr)] = r.ID
+		ids.Set(rr, r.ID)
 		out = append(out, rr)
 	}
-	p.mu.Lock()
-	p.ids[origin] = ids
-	p.mu.Unlock()
+	p.ids.Replace(origin, ids)
 	return out, nil
 }
 
@@ -269,24 +253,7 @@ func host(s, origin string) string {
 }
 
 // quote renders raw text as one quoted character-string.
-func quote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < ' ' || c > '~':
-			fmt.Fprintf(&b, "\\%03d", c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
+func quote(s string) string { return `"` + zone.EscapeText(s) + `"` }
 
 // fromRecord converts an API record; nil for the SOA, the apex NS set and
 // types this adapter does not manage.
@@ -357,28 +324,12 @@ func toRequest(rr dns.RR, origin string) (*godo.DomainRecordEditRequest, error) 
 // strings (as Normalize splits it), which DigitalOcean stores as one text.
 func longSplit(ss []string) bool {
 	for _, s := range ss[:len(ss)-1] {
-		if octets(s) != 255 {
+		if len(zone.UnescapeStrings(s)) != 255 {
 			return false
 		}
 	}
 	return true
 }
-
-// octets counts the octets of an escaped character-string.
-func octets(s string) int {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
-			i += 3
-		} else if s[i] == '\\' {
-			i++
-		}
-		n++
-	}
-	return n
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // ApplyChanges applies the changes one record request at a time: deletes,
 // edits (TTL changes of kept records), creates. DigitalOcean has no
@@ -400,7 +351,7 @@ func (p *Provider) ApplyChanges(ctx context.Context, origin string, changes []zo
 			}
 		}
 	}
-	ids, err := p.idsFor(ctx, origin, changes)
+	ids, err := p.ids.For(ctx, origin, changes, p.readIDs)
 	if err != nil {
 		return 0, err
 	}
@@ -416,7 +367,7 @@ func (p *Provider) ApplyChanges(ctx context.Context, origin string, changes []zo
 			}); err != nil && !isNotFound(err) {
 				return i, err
 			}
-			p.forget(origin, c.Key, zone.Rdata(rr))
+			p.ids.Drop(origin, c.Key, func(data string, _ int) bool { return data == zone.Rdata(rr) })
 		}
 		if c.Action == zone.Update && c.New.TTL != c.Old.TTL {
 			for _, rr := range c.New.Records {
@@ -447,7 +398,7 @@ func (p *Provider) ApplyChanges(ctx context.Context, origin string, changes []zo
 			}); err != nil {
 				return i, err
 			}
-			p.learn(origin, c.Key, zone.Rdata(rr), created.ID)
+			p.ids.Set(origin, rr, created.ID)
 		}
 	}
 	return len(changes), nil
@@ -458,70 +409,8 @@ func isNotFound(err error) bool {
 	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusNotFound
 }
 
-// idsFor returns the record IDs, reading the zone when a change needs one
-// the adapter has not seen.
-func (p *Provider) idsFor(ctx context.Context, origin string, changes []zone.Change) (map[zone.Key]map[string]int, error) {
-	p.mu.Lock()
-	ids := p.ids[origin]
-	p.mu.Unlock()
-	for _, c := range changes {
-		if c.Old == nil {
-			continue
-		}
-		for _, rr := range c.Old.Records {
-			if _, ok := ids[c.Key][zone.Rdata(rr)]; !ok {
-				if _, err := p.ReadZone(ctx, origin); err != nil {
-					return nil, err
-				}
-				p.mu.Lock()
-				defer p.mu.Unlock()
-				return p.ids[origin], nil
-			}
-		}
-	}
-	if ids == nil {
-		ids = map[zone.Key]map[string]int{}
-		p.mu.Lock()
-		p.ids[origin] = ids
-		p.mu.Unlock()
-	}
-	return ids, nil
-}
-
-func (p *Provider) forget(origin string, k zone.Key, data string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	delete(p.ids[origin][k], data)
-}
-
-func (p *Provider) learn(origin string, k zone.Key, data string, id int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ids[origin] == nil {
-		p.ids[origin] = map[zone.Key]map[string]int{}
-	}
-	if p.ids[origin][k] == nil {
-		p.ids[origin][k] = map[string]int{}
-	}
-	p.ids[origin][k][data] = id
-}
-
-// GetRecords implements libdns.RecordGetter.
-func (p *Provider) GetRecords(ctx context.Context, origin string) ([]libdns.Record, error) {
-	return cloud.GetRecords(ctx, p, origin)
-}
-
-// AppendRecords implements libdns.RecordAppender.
-func (p *Provider) AppendRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
-	return cloud.AppendRecords(ctx, p, origin, recs)
-}
-
-// SetRecords implements libdns.RecordSetter.
-func (p *Provider) SetRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
-	return cloud.SetRecords(ctx, p, origin, recs)
-}
-
-// DeleteRecords implements libdns.RecordDeleter.
-func (p *Provider) DeleteRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
-	return cloud.DeleteRecords(ctx, p, origin, recs)
+// readIDs reads the zone for its record IDs.
+func (p *Provider) readIDs(ctx context.Context, origin string) error {
+	_, err := p.ReadZone(ctx, origin)
+	return err
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/dnsquorum/dnsquorum/providers"
 	"github.com/dnsquorum/dnsquorum/providers/internal/cloud"
+	"github.com/dnsquorum/dnsquorum/providers/internal/cloud/cloudtest"
 	"github.com/dnsquorum/dnsquorum/providers/providertest"
 	"github.com/dnsquorum/dnsquorum/zone"
 )
@@ -22,15 +22,11 @@ const (
 	testToken = "dop_v1_0123456789abcdefSECRET"
 )
 
-func TestMain(m *testing.M) {
-	providers.BaseBackoff = time.Millisecond
-	providers.MaxBackoff = 5 * time.Millisecond
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { cloudtest.Main(m) }
 
 func setup(t *testing.T, s Settings) (*fake, *Provider, *cloud.FakeClock) {
 	t.Helper()
-	clock := cloud.NewFakeClock(time.Unix(1_700_000_000, 0))
+	clock := cloudtest.NewClock()
 	f := newFake(t, clock, testToken)
 	f.addDomain("example.test")
 	s.Token = testToken
@@ -45,24 +41,7 @@ func setup(t *testing.T, s Settings) (*fake, *Provider, *cloud.FakeClock) {
 
 func push(t *testing.T, p providers.Provider, desired *zone.RRsets) *zone.Plan {
 	t.Helper()
-	ctx := context.Background()
-	actual, err := providers.Read(ctx, p, testZone)
-	if err != nil {
-		t.Fatalf("read: %v", err)
-	}
-	o := zone.PlanOptions{ManageApexNS: p.Capabilities().ApexNS, SupportedTypes: p.Capabilities().Types, SafetyThreshold: -1}
-	plan := zone.NewPlan(testZone, "do", desired, actual, o)
-	if _, err := providers.Apply(ctx, p, plan); err != nil {
-		t.Fatalf("apply: %v", err)
-	}
-	actual, err = providers.Read(ctx, p, testZone)
-	if err != nil {
-		t.Fatalf("read back: %v", err)
-	}
-	if again := zone.NewPlan(testZone, "do", desired, actual, o); !again.Empty() {
-		t.Fatalf("not converged: %d changes left, first %s", len(again.Changes), again.Changes[0])
-	}
-	return plan
+	return cloudtest.Push(t, p, testZone, desired)
 }
 
 // TestConformance runs the suite without TXT: DigitalOcean keeps one text
@@ -99,15 +78,11 @@ d 300 TXT "`+long+`"
 }
 
 func TestPagination(t *testing.T) {
-	for _, n := range []int{1, 99, 100, 101, 1500} {
+	for _, n := range cloudtest.PageSizes {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			_, p, _ := setup(t, Settings{RateLimit: 1000})
 			p.perPage = 100
-			var b strings.Builder
-			for i := 0; i < n; i++ {
-				fmt.Fprintf(&b, "h%d 300 A 192.0.2.%d\n", i, i%250+1)
-			}
-			push(t, p, zone.MustParse(testZone, b.String()))
+			push(t, p, zone.MustParse(testZone, cloudtest.Hosts(n)))
 			rrs, err := p.ReadZone(context.Background(), testZone)
 			if err != nil {
 				t.Fatal(err)
@@ -124,18 +99,14 @@ func TestPagination(t *testing.T) {
 // per minute and 5,000 per hour on the fake clock; the negative control
 // (no windows, a fast bucket) shows the check can fail.
 func TestRateLimitTenThousand(t *testing.T) {
-	var b strings.Builder
-	for i := 0; i < 10_000; i++ {
-		fmt.Fprintf(&b, "h%d 300 A 10.%d.%d.%d\n", i, i/62500, (i/250)%250, i%250+1)
-	}
-	desired := zone.MustParse(testZone, b.String())
+	desired := zone.MustParse(testZone, cloudtest.ManyHosts(10_000))
 
 	f, p, clock := setup(t, Settings{})
-	f.windows = Windows
+	f.meter.Windows = Windows
 	start := clock.Now()
 	push(t, p, desired)
-	if len(f.violations) > 0 {
-		t.Fatalf("documented limit exceeded %d times, first: %s", len(f.violations), f.violations[0])
+	if v := f.meter.Violations; len(v) > 0 {
+		t.Fatalf("documented limit exceeded %d times, first: %s", len(v), v[0])
 	}
 	if f.writes != 10_000 {
 		t.Errorf("%d write requests, want 10,000", f.writes)
@@ -145,29 +116,16 @@ func TestRateLimitTenThousand(t *testing.T) {
 	f, p, _ = setup(t, Settings{RateLimit: 1000})
 	p.limiter = cloud.NewLimiter(1000, p.limiter.Clock())
 	p.client.HTTPClient.Transport.(*cloud.Transport).Limiter = p.limiter
-	f.windows = Windows
-	var few strings.Builder
-	for i := 0; i < 300; i++ {
-		fmt.Fprintf(&few, "h%d 300 A 192.0.2.%d\n", i, i%250+1)
-	}
-	push(t, p, zone.MustParse(testZone, few.String()))
-	if len(f.violations) == 0 {
+	f.meter.Windows = Windows
+	push(t, p, zone.MustParse(testZone, cloudtest.Hosts(300)))
+	if len(f.meter.Violations) == 0 {
 		t.Fatal("negative control: an unpaced push did not trip the 250 per minute check")
 	}
 }
 
 func TestThrottled(t *testing.T) {
 	f, p, _ := setup(t, Settings{RateLimit: 1000})
-	f.throttle = 2
-	if _, err := p.ReadZone(context.Background(), testZone); err != nil {
-		t.Fatalf("read after two 429s: %v", err)
-	}
-	f.throttle = 100
-	_, err := p.ReadZone(context.Background(), testZone)
-	var te *providers.TransientError
-	if !errors.As(err, &te) || te.RetryAfter != 2*time.Second || !strings.Contains(err.Error(), "429") {
-		t.Fatalf("persistent 429: err = %v, want a TransientError with Retry-After 2s", err)
-	}
+	cloudtest.Throttled(t, p, testZone, func(n int) { f.throttle = n }, 2*time.Second, "429")
 }
 
 func TestAuthError(t *testing.T) {
@@ -177,18 +135,7 @@ func TestAuthError(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = p.ReadZone(context.Background(), testZone)
-	if err == nil {
-		t.Fatal("no error with a wrong token")
-	}
-	msg := err.Error()
-	for _, want := range []string{"401", "Unable to authenticate", "token", testZone} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("error %q lacks %q", msg, want)
-		}
-	}
-	if strings.Contains(msg, "SECRET") {
-		t.Errorf("error leaks the token: %q", msg)
-	}
+	cloudtest.ErrorSays(t, err, []string{"401", "Unable to authenticate", "token", testZone}, "SECRET")
 }
 
 // TestFailedChangeIsReported: the API has no transactions; a failure in the
@@ -256,12 +203,5 @@ caa 300 CAA 0 issue "letsencrypt.org"
 }
 
 func TestSettingsRedacted(t *testing.T) {
-	s := Settings{Token: testToken, Endpoint: "https://api.example"}
-	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
-		for _, v := range []any{s, &s} {
-			if out := fmt.Sprintf(format, v); strings.Contains(out, "SECRET") || !strings.Contains(out, "api.example") {
-				t.Errorf("%s: %s", format, out)
-			}
-		}
-	}
+	cloudtest.Redacted(t, Settings{Token: testToken, Endpoint: "https://api.example"}, "api.example", "SECRET")
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dnsquorum/dnsquorum/providers/internal/cloud"
+	"github.com/dnsquorum/dnsquorum/providers/internal/cloud/cloudtest"
 )
 
 // fake is a local DigitalOcean API v2 serving the documented shapes
@@ -38,12 +39,11 @@ type fake struct {
 	throttle int
 	// failOn makes every request from the one whose number (1-based) it
 	// names on fail with 500.
-	failOn     int
-	windows    []cloud.Window
-	sent       []time.Time
-	violations []string
-	requests   int
-	writes     int
+	failOn int
+	// meter checks rate limits on the shared clock.
+	meter    cloudtest.Meter
+	requests int
+	writes   int
 }
 
 type fakeRecord struct {
@@ -104,17 +104,7 @@ func (f *fake) fail(w http.ResponseWriter, status int, id, msg string) {
 
 func (f *fake) count() {
 	f.requests++
-	now := f.clock.Now()
-	f.sent = append(f.sent, now)
-	for _, w := range f.windows {
-		n := 0
-		for i := len(f.sent) - 1; i >= 0 && now.Sub(f.sent[i]) < w.Per; i-- {
-			n++
-		}
-		if n > w.N {
-			f.violations = append(f.violations, fmt.Sprintf("request %d: %d requests within %s (limit %s)", f.requests, n, w.Per, w))
-		}
-	}
+	f.meter.Count(f.clock.Now(), fmt.Sprintf("request %d", f.requests))
 }
 
 func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
@@ -154,13 +144,8 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 		f.list(w, r, domain, recs)
 	case r.Method == "POST" && len(parts) == 4:
 		f.writes++
-		var in fakeRecord
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-			f.fail(w, http.StatusBadRequest, "bad_request", err.Error())
-			return
-		}
-		if msg := check(in); msg != "" {
-			f.fail(w, http.StatusUnprocessableEntity, "unprocessable_entity", msg)
+		in, ok := f.decode(w, r)
+		if !ok {
 			return
 		}
 		f.reply(w, http.StatusCreated, map[string]any{"domain_record": f.store(domain, in)})
@@ -177,13 +162,8 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 			f.reply(w, http.StatusNoContent, nil)
 			return
 		}
-		var in fakeRecord
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-			f.fail(w, http.StatusBadRequest, "bad_request", err.Error())
-			return
-		}
-		if msg := check(in); msg != "" {
-			f.fail(w, http.StatusUnprocessableEntity, "unprocessable_entity", msg)
+		in, ok := f.decode(w, r)
+		if !ok {
 			return
 		}
 		in.ID = id
@@ -192,6 +172,21 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		f.fail(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")
 	}
+}
+
+// decode reads and validates a record from a request body; on a bad one
+// it answers the error and returns false.
+func (f *fake) decode(w http.ResponseWriter, r *http.Request) (fakeRecord, bool) {
+	var in fakeRecord
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		f.fail(w, http.StatusBadRequest, "bad_request", err.Error())
+		return in, false
+	}
+	if msg := check(in); msg != "" {
+		f.fail(w, http.StatusUnprocessableEntity, "unprocessable_entity", msg)
+		return in, false
+	}
+	return in, true
 }
 
 // check validates a record as the API does (a subset).

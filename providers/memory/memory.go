@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/libdns/libdns"
 	"github.com/miekg/dns"
 
 	"github.com/dnsquorum/dnsquorum/providers"
@@ -20,21 +19,14 @@ import (
 )
 
 func init() {
-	providers.Register(providers.Registration{
-		Type:     "memory",
-		Doc:      "an in-memory zone store, for tests and dry runs",
-		Settings: func() any { return &Settings{} },
-		New: func(pc *zone.ProviderConfig) (providers.Provider, error) {
-			var s Settings
-			if err := pc.Decode(&s); err != nil {
-				return nil, err
-			}
+	providers.Register(providers.Adapter("memory",
+		"an in-memory zone store, for tests and dry runs",
+		func(s Settings, _ *zone.ProviderConfig) (*Provider, error) {
 			if s.Store != "" {
 				return Shared(s.Store), nil
 			}
 			return New(), nil
-		},
-	})
+		}))
 }
 
 // Settings are the memory adapter's settings.
@@ -64,6 +56,10 @@ func Shared(name string) *Provider {
 
 // Provider keeps zones in memory. It is safe for concurrent use.
 type Provider struct {
+	// LibdnsMethods are the libdns record methods, on ReadZone and
+	// ApplyChanges.
+	providers.LibdnsMethods
+
 	mu    sync.Mutex
 	zones map[string]*zone.RRsets
 }
@@ -76,7 +72,11 @@ var (
 )
 
 // New returns an empty in-memory provider.
-func New() *Provider { return &Provider{zones: map[string]*zone.RRsets{}} }
+func New() *Provider {
+	p := &Provider{zones: map[string]*zone.RRsets{}}
+	p.Store = p
+	return p
+}
 
 // Capabilities: everything, atomically.
 func (p *Provider) Capabilities() providers.Capabilities {
@@ -162,99 +162,4 @@ func (p *Provider) ApplyChanges(ctx context.Context, origin string, changes []zo
 	}
 	p.zones[dns.CanonicalName(origin)] = next
 	return len(changes), nil
-}
-
-// GetRecords implements libdns.RecordGetter.
-func (p *Provider) GetRecords(ctx context.Context, origin string) ([]libdns.Record, error) {
-	rrs, err := p.ReadZone(ctx, origin)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]libdns.Record, len(rrs))
-	for i, rr := range rrs {
-		out[i] = providers.ToLibdns(rr, origin)
-	}
-	return out, nil
-}
-
-// AppendRecords implements libdns.RecordAppender.
-func (p *Provider) AppendRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
-	return p.edit(origin, recs, func(z *zone.RRsets, rr dns.RR) error {
-		_, err := z.Add(rr)
-		return err
-	})
-}
-
-// SetRecords implements libdns.RecordSetter: each (name, type) in recs ends
-// up holding exactly the given records.
-func (p *Provider) SetRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
-	cleared := map[zone.Key]bool{}
-	return p.edit(origin, recs, func(z *zone.RRsets, rr dns.RR) error {
-		k := zone.Key{Name: rr.Header().Name, Type: rr.Header().Rrtype}
-		if !cleared[k] {
-			z.Remove(k)
-			cleared[k] = true
-		}
-		_, err := z.Add(rr)
-		return err
-	})
-}
-
-// DeleteRecords implements libdns.RecordDeleter, with its wildcard
-// semantics for empty type, TTL and value.
-func (p *Provider) DeleteRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	z, err := p.zone(origin)
-	if err != nil {
-		return nil, err
-	}
-	var deleted []libdns.Record
-	for _, rec := range recs {
-		want := rec.RR()
-		name := dns.CanonicalName(libdns.AbsoluteName(want.Name, origin))
-		for _, s := range z.Sorted() {
-			if s.Name != name || (want.Type != "" && s.TypeString() != want.Type) {
-				continue
-			}
-			var keep []dns.RR
-			for _, rr := range s.Records {
-				got := providers.ToLibdns(rr, origin).RR()
-				if (want.TTL == 0 || want.TTL == got.TTL) && (want.Data == "" || want.Data == got.Data) {
-					deleted = append(deleted, providers.ToLibdns(rr, origin))
-					continue
-				}
-				keep = append(keep, rr)
-			}
-			if len(keep) == 0 {
-				z.Remove(s.Key())
-			} else {
-				s.Records = keep
-			}
-		}
-	}
-	return deleted, nil
-}
-
-func (p *Provider) edit(origin string, recs []libdns.Record, f func(*zone.RRsets, dns.RR) error) ([]libdns.Record, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	z, err := p.zone(origin)
-	if err != nil {
-		return nil, err
-	}
-	next := z.Clone()
-	var out []libdns.Record
-	for _, rec := range recs {
-		rr, err := providers.FromLibdns(rec, origin)
-		if err != nil {
-			return nil, err
-		}
-		if err := f(next, rr); err != nil {
-			return nil, err
-		}
-		out = append(out, providers.ToLibdns(rr, origin))
-	}
-	p.zones[dns.CanonicalName(origin)] = next
-	return out, nil
 }

@@ -38,7 +38,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -56,22 +55,11 @@ const TypeName = "powerdns"
 const DefaultMaxBodyBytes = 2_000_000
 
 func init() {
-	providers.Register(providers.Registration{
-		Type:     TypeName,
-		Doc:      "the PowerDNS Authoritative HTTP API (one PATCH per batch, creates zones)",
-		Settings: func() any { return &Settings{} },
-		New: func(pc *zone.ProviderConfig) (providers.Provider, error) {
-			var s Settings
-			if err := pc.Decode(&s); err != nil {
-				return nil, err
-			}
-			p, err := New(s, pc.Nameservers)
-			if err != nil {
-				return nil, fmt.Errorf("%s: provider %q: %v", pc.Pos, pc.Name, err)
-			}
-			return p, nil
-		},
-	})
+	providers.Register(providers.Adapter(TypeName,
+		"the PowerDNS Authoritative HTTP API (one PATCH per batch, creates zones)",
+		func(s Settings, pc *zone.ProviderConfig) (*Provider, error) {
+			return New(s, pc.Nameservers)
+		}))
 }
 
 // Settings are the adapter's settings. The API key is a httpapi.Secret, and
@@ -137,13 +125,15 @@ func redactURL(u string) string {
 // Provider talks to one PowerDNS server's API. It is safe for concurrent
 // use.
 type Provider struct {
+	// LibdnsMethods are the libdns record methods, on ReadZone and
+	// ApplyChanges: a write is one read, then one PATCH (atomic).
+	providers.LibdnsMethods
+
 	api         *httpapi.Client
 	serverID    string
 	maxChanges  int
 	maxBody     int
 	nameservers []string
-	// mu serializes this process's read-modify-write libdns calls.
-	mu sync.Mutex
 }
 
 var (
@@ -181,15 +171,13 @@ func New(s Settings, nameservers []string) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("url: %v", err)
 	}
-	var ns []string
-	for _, n := range nameservers {
-		c, err := zone.CanonicalName(n, ".")
-		if err != nil {
-			return nil, fmt.Errorf("nameservers: %v", err)
-		}
-		ns = append(ns, c)
+	ns, err := zone.CanonicalNames(nameservers, ".")
+	if err != nil {
+		return nil, fmt.Errorf("nameservers: %v", err)
 	}
-	return &Provider{api: api, serverID: s.ServerID, maxChanges: s.MaxBatchChanges, maxBody: s.MaxBodyBytes, nameservers: ns}, nil
+	p := &Provider{api: api, serverID: s.ServerID, maxChanges: s.MaxBatchChanges, maxBody: s.MaxBodyBytes, nameservers: ns}
+	p.Store = p
+	return p, nil
 }
 
 // String describes the provider without its credentials.
@@ -280,13 +268,9 @@ func (p *Provider) EnsureZone(ctx context.Context, origin string, nameservers []
 	if err != nil {
 		return err
 	}
-	ns := make([]string, 0, len(nameservers))
-	for _, n := range nameservers {
-		c, err := zone.CanonicalName(n, ".")
-		if err != nil {
-			return fmt.Errorf("zone %s: nameserver: %v", origin, err)
-		}
-		ns = append(ns, c)
+	ns, err := zone.CanonicalNames(nameservers, ".")
+	if err != nil {
+		return fmt.Errorf("zone %s: nameserver: %v", origin, err)
 	}
 	if len(ns) == 0 {
 		ns = append(ns, p.nameservers...)

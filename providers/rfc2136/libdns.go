@@ -3,8 +3,6 @@ package rfc2136
 import (
 	"context"
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/libdns/libdns"
 	"github.com/miekg/dns"
@@ -17,15 +15,7 @@ import (
 // included, as the libdns struct of each type with names relative to the
 // zone.
 func (p *Provider) GetRecords(ctx context.Context, origin string) ([]libdns.Record, error) {
-	rrs, err := p.ReadZone(ctx, origin)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]libdns.Record, len(rrs))
-	for i, rr := range rrs {
-		out[i] = providers.ToLibdns(rr, origin)
-	}
-	return out, nil
+	return providers.GetRecords(ctx, p, origin)
 }
 
 // fromLibdns converts a libdns record of zone origin, refusing the SOA and
@@ -162,7 +152,7 @@ func (p *Provider) DeleteRecords(ctx context.Context, origin string, recs []libd
 			return nil, fmt.Errorf("rfc2136 %s: zone %s: record name %q: %v", p.cfg.server, origin, want.Name, err)
 		}
 		for _, rr := range byName[name] {
-			if !matches(rr, want, origin) {
+			if !providers.Matches(rr, want, origin) {
 				continue
 			}
 			if h := rr.Header(); h.Name == origin && h.Rrtype == dns.TypeNS && want.Type == "" {
@@ -183,33 +173,4 @@ func (p *Provider) DeleteRecords(ctx context.Context, origin string, recs []libd
 		return nil, err
 	}
 	return out, nil
-}
-
-// matches reports whether rr (read from the server) matches the libdns
-// record want, where an empty type, zero TTL or empty data matches any.
-// Data compares as normalized RDATA, so "2001:DB8::1" matches 2001:db8::1.
-func matches(rr dns.RR, want libdns.RR, origin string) bool {
-	h := rr.Header()
-	if h.Rrtype == dns.TypeSOA {
-		return false
-	}
-	typ := dns.Type(h.Rrtype).String()
-	if want.Type != "" && !strings.EqualFold(want.Type, typ) {
-		return false
-	}
-	if want.TTL != 0 && uint32(want.TTL/time.Second) != h.Ttl {
-		return false
-	}
-	if want.Data == "" {
-		return true
-	}
-	if got := providers.ToLibdns(rr, origin).RR().Data; got == want.Data {
-		return true
-	}
-	w, err := providers.FromLibdns(libdns.RR{Name: h.Name, Type: typ, Data: want.Data}, origin)
-	if err != nil {
-		return false
-	}
-	n, err := zone.Normalize(rr)
-	return err == nil && zone.Rdata(n) == zone.Rdata(w)
 }

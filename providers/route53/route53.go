@@ -41,7 +41,6 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
-	"github.com/libdns/libdns"
 	"github.com/miekg/dns"
 
 	"github.com/dnsquorum/dnsquorum/providers"
@@ -74,22 +73,11 @@ var supported = []uint16{
 }
 
 func init() {
-	providers.Register(providers.Registration{
-		Type:     "route53",
-		Doc:      "Amazon Route 53 hosted zones (AWS SDK; credentials from the standard AWS chain)",
-		Settings: func() any { return &Settings{} },
-		New: func(pc *zone.ProviderConfig) (providers.Provider, error) {
-			var s Settings
-			if err := pc.Decode(&s); err != nil {
-				return nil, err
-			}
-			p, err := New(context.Background(), s)
-			if err != nil {
-				return nil, fmt.Errorf("%s: provider %q: %v", pc.Pos, pc.Name, err)
-			}
-			return p, nil
-		},
-	})
+	providers.Register(providers.Adapter("route53",
+		"Amazon Route 53 hosted zones (AWS SDK; credentials from the standard AWS chain)",
+		func(s Settings, _ *zone.ProviderConfig) (*Provider, error) {
+			return New(context.Background(), s)
+		}))
 }
 
 // Settings are the route53 adapter's settings.
@@ -130,6 +118,10 @@ func (s Settings) GoString() string { return s.String() }
 
 // Provider is the Route 53 adapter. It is safe for concurrent use.
 type Provider struct {
+	// LibdnsMethods are the libdns record methods, on ReadZone and
+	// ApplyChanges.
+	providers.LibdnsMethods
+
 	client  *r53.Client
 	limiter *cloud.Limiter
 	ids     map[string]string // canonical zone -> configured hosted zone ID
@@ -175,6 +167,7 @@ func New(ctx context.Context, s Settings) (*Provider, error) {
 		zoneID:   map[string]string{},
 		raw:      map[string]map[zone.Key]rawRRset{},
 	}
+	p.Store = p
 	for name, id := range s.HostedZoneIDs {
 		cn, err := zone.CanonicalName(name, ".")
 		if err != nil {
@@ -490,26 +483,6 @@ func (p *Provider) ApplyChanges(ctx context.Context, origin string, changes []zo
 	return applied, nil
 }
 
-// GetRecords implements libdns.RecordGetter.
-func (p *Provider) GetRecords(ctx context.Context, origin string) ([]libdns.Record, error) {
-	return cloud.GetRecords(ctx, p, origin)
-}
-
-// AppendRecords implements libdns.RecordAppender.
-func (p *Provider) AppendRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
-	return cloud.AppendRecords(ctx, p, origin, recs)
-}
-
-// SetRecords implements libdns.RecordSetter.
-func (p *Provider) SetRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
-	return cloud.SetRecords(ctx, p, origin, recs)
-}
-
-// DeleteRecords implements libdns.RecordDeleter.
-func (p *Provider) DeleteRecords(ctx context.Context, origin string, recs []libdns.Record) ([]libdns.Record, error) {
-	return cloud.DeleteRecords(ctx, p, origin, recs)
-}
-
 // decodeName turns a Route 53 name (octal escapes such as "\052" for "*",
 // trailing dot optional) into a canonical name in miekg/dns's form.
 func decodeName(s string) string {
@@ -574,31 +547,18 @@ func encodeName(name string) string {
 
 // octalToDecimal turns Route 53's TXT escapes (\ooo octal) into miekg/dns's
 // (\DDD decimal); other escapes (\" and \\) are the same in both.
-func octalToDecimal(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if v, ok := octalAt(s, i); ok {
-			fmt.Fprintf(&b, "\\%03d", v)
-			i += 3
-			continue
-		}
-		if s[i] == '\\' && i+1 < len(s) {
-			b.WriteByte(s[i])
-			b.WriteByte(s[i+1])
-			i++
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
+func octalToDecimal(s string) string { return reescape(s, octalAt, "\\%03d") }
 
 // decimalToOctal is the inverse of octalToDecimal.
-func decimalToOctal(s string) string {
+func decimalToOctal(s string) string { return reescape(s, decimalAt, "\\%03o") }
+
+// reescape rewrites each three-digit escape of s that at decodes in
+// format (a Printf verb for one octet); other escapes are copied.
+func reescape(s string, at func(string, int) (byte, bool), format string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if v, ok := decimalAt(s, i); ok {
-			fmt.Fprintf(&b, "\\%03o", v)
+		if v, ok := at(s, i); ok {
+			fmt.Fprintf(&b, format, v)
 			i += 3
 			continue
 		}

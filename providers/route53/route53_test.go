@@ -13,6 +13,7 @@ import (
 
 	"github.com/dnsquorum/dnsquorum/providers"
 	"github.com/dnsquorum/dnsquorum/providers/internal/cloud"
+	"github.com/dnsquorum/dnsquorum/providers/internal/cloud/cloudtest"
 	"github.com/dnsquorum/dnsquorum/providers/providertest"
 	"github.com/dnsquorum/dnsquorum/zone"
 )
@@ -27,15 +28,14 @@ func TestMain(m *testing.M) {
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	os.Setenv("AWS_CONFIG_FILE", os.DevNull)
 	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
-	providers.BaseBackoff = time.Millisecond
-	os.Exit(m.Run())
+	cloudtest.Main(m)
 }
 
 // setup starts a fake with example.test. (ID Z1) and an adapter on it, paced
 // by a fake clock.
 func setup(t *testing.T, pageSize int32) (*fake, *Provider, *cloud.FakeClock) {
 	t.Helper()
-	clock := cloud.NewFakeClock(time.Unix(1_700_000_000, 0))
+	clock := cloudtest.NewClock()
 	f := newFake(t, clock)
 	f.addZone("Z1", testZone, false)
 	p, err := New(context.Background(), Settings{Endpoint: f.srv.URL, AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: testSecret})
@@ -53,43 +53,22 @@ func setup(t *testing.T, pageSize int32) (*fake, *Provider, *cloud.FakeClock) {
 // returns the plan.
 func push(t *testing.T, p providers.Provider, desired *zone.RRsets) *zone.Plan {
 	t.Helper()
-	ctx := context.Background()
-	actual, err := providers.Read(ctx, p, testZone)
-	if err != nil {
-		t.Fatalf("read: %v", err)
-	}
-	o := zone.PlanOptions{ManageApexNS: p.Capabilities().ApexNS, SupportedTypes: p.Capabilities().Types, SafetyThreshold: -1}
-	plan := zone.NewPlan(testZone, "aws", desired, actual, o)
-	if _, err := providers.Apply(ctx, p, plan); err != nil {
-		t.Fatalf("apply: %v", err)
-	}
-	return plan
+	return cloudtest.Apply(t, p, testZone, desired)
 }
 
 // converged asserts that a second plan is empty.
 func converged(t *testing.T, p providers.Provider, desired *zone.RRsets) {
 	t.Helper()
-	actual, err := providers.Read(context.Background(), p, testZone)
-	if err != nil {
-		t.Fatalf("read back: %v", err)
-	}
-	o := zone.PlanOptions{ManageApexNS: true, SupportedTypes: p.Capabilities().Types, SafetyThreshold: -1}
-	if plan := zone.NewPlan(testZone, "aws", desired, actual, o); !plan.Empty() {
-		t.Fatalf("not converged: %d changes left, first %s", len(plan.Changes), plan.Changes[0])
-	}
+	cloudtest.Converged(t, p, testZone, desired)
 }
 
+// records returns Route 53's apex NS set and n A records.
 func records(n int) string {
-	var b strings.Builder
-	b.WriteString("@ 172800 NS ns-1.awsdns-00.com.\n@ 172800 NS ns-2.awsdns-01.net.\n")
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "h%d 300 A 192.0.2.%d\n", i, i%250+1)
-	}
-	return b.String()
+	return "@ 172800 NS ns-1.awsdns-00.com.\n@ 172800 NS ns-2.awsdns-01.net.\n" + cloudtest.Hosts(n)
 }
 
 func TestPagination(t *testing.T) {
-	for _, n := range []int{1, 99, 100, 101, 1500} {
+	for _, n := range cloudtest.PageSizes {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			f, p, _ := setup(t, 100)
 			desired := zone.MustParse(testZone, records(n))
@@ -225,32 +204,14 @@ mx 300 MX 10 mail.example.net.
 
 func TestThrottlingRetried(t *testing.T) {
 	f, p, _ := setup(t, 0)
-	f.throttle = 2
-	if _, err := p.ReadZone(context.Background(), testZone); err != nil {
-		t.Fatalf("read after 2 throttled requests: %v", err)
-	}
-	f.throttle = 100
-	_, err := p.ReadZone(context.Background(), testZone)
-	var te *providers.TransientError
-	if !errors.As(err, &te) || !strings.Contains(err.Error(), "Throttling") {
-		t.Fatalf("persistent throttling: err = %v, want a TransientError naming Throttling", err)
-	}
+	cloudtest.Throttled(t, p, testZone, func(n int) { f.throttle = n }, 0, "Throttling")
 }
 
 func TestAuthError(t *testing.T) {
 	f, p, _ := setup(t, 0)
 	f.deny = true
 	_, err := p.ReadZone(context.Background(), testZone)
-	if err == nil {
-		t.Fatal("no error with denied credentials")
-	}
-	msg := err.Error()
-	if !strings.Contains(msg, "not authorized") || !strings.Contains(msg, "example.test.") {
-		t.Errorf("error %q does not say what and where", msg)
-	}
-	if strings.Contains(msg, testSecret) || strings.Contains(msg, "AKIDEXAMPLE") {
-		t.Errorf("error leaks credentials: %q", msg)
-	}
+	cloudtest.ErrorSays(t, err, []string{"not authorized", "example.test."}, testSecret, "AKIDEXAMPLE")
 }
 
 func TestFailedBatchIsAtomic(t *testing.T) {
@@ -309,18 +270,7 @@ func TestCredentialChain(t *testing.T) {
 
 func TestSettingsRedacted(t *testing.T) {
 	s := Settings{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: testSecret, SessionToken: "tok-SESSION", Region: "eu-west-1"}
-	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
-		out := fmt.Sprintf(format, s)
-		if strings.Contains(out, testSecret) || strings.Contains(out, "tok-SESSION") || strings.Contains(out, "AKIDEXAMPLE") {
-			t.Errorf("%s leaks a credential: %s", format, out)
-		}
-		if !strings.Contains(out, "eu-west-1") {
-			t.Errorf("%s hides the region: %s", format, out)
-		}
-	}
-	if out := fmt.Sprintf("%v", &s); strings.Contains(out, testSecret) {
-		t.Errorf("pointer leaks: %s", out)
-	}
+	cloudtest.Redacted(t, s, "eu-west-1", testSecret, "tok-SESSION", "AKIDEXAMPLE")
 }
 
 func TestNameAndTXTEscapes(t *testing.T) {

@@ -53,6 +53,7 @@ import (
 	"github.com/miekg/dns"
 	"gopkg.in/yaml.v3"
 
+	"github.com/dnsquorum/dnsquorum/internal/flock"
 	"github.com/dnsquorum/dnsquorum/providers"
 	"github.com/dnsquorum/dnsquorum/zone"
 )
@@ -72,26 +73,15 @@ const (
 )
 
 func init() {
-	providers.Register(providers.Registration{
-		Type:     TypeName,
-		Doc:      "an RFC 1035 master file written atomically, then a reload command (NSD, Knot, BIND)",
-		Settings: func() any { return &Settings{} },
-		New: func(pc *zone.ProviderConfig) (providers.Provider, error) {
-			var s Settings
-			if err := pc.Decode(&s); err != nil {
-				return nil, err
-			}
+	providers.Register(providers.Adapter(TypeName,
+		"an RFC 1035 master file written atomically, then a reload command (NSD, Knot, BIND)",
+		func(s Settings, pc *zone.ProviderConfig) (*Provider, error) {
 			dir := "."
 			if pc.Pos.File != "" {
 				dir = filepath.Dir(pc.Pos.File)
 			}
-			p, err := New(s, dir, pc.Nameservers)
-			if err != nil {
-				return nil, fmt.Errorf("%s: provider %q: %v", pc.Pos, pc.Name, err)
-			}
-			return p, nil
-		},
-	})
+			return New(s, dir, pc.Nameservers)
+		}))
 }
 
 // Settings are the adapter's settings.
@@ -150,6 +140,10 @@ func (s *SOASettings) UnmarshalYAML(n *yaml.Node) error {
 // Provider reads and writes zone files. It is safe for concurrent use, and
 // with other processes using the same lock files.
 type Provider struct {
+	// LibdnsMethods are the libdns record methods, each one locked
+	// read-modify-write of the file (EditZone).
+	providers.LibdnsMethods
+
 	path          string
 	reload        []string
 	reloadTimeout time.Duration
@@ -166,6 +160,7 @@ var (
 	_ providers.ZoneReader  = (*Provider)(nil)
 	_ providers.Batcher     = (*Provider)(nil)
 	_ providers.ZoneCreator = (*Provider)(nil)
+	_ providers.ZoneEditor  = (*Provider)(nil)
 )
 
 // New returns a provider for s. Relative paths resolve against baseDir;
@@ -189,6 +184,7 @@ func New(s Settings, baseDir string, nameservers []string) (*Provider, error) {
 		soa:           s.SOA,
 		now:           time.Now,
 	}
+	p.Store = p
 	if len(s.Reload) > 0 && s.Reload[0] == "" {
 		return nil, errors.New("reload: the command name is empty")
 	}
@@ -217,13 +213,11 @@ func New(s Settings, baseDir string, nameservers []string) (*Provider, error) {
 			*f = c
 		}
 	}
-	for _, n := range nameservers {
-		c, err := zone.CanonicalName(n, ".")
-		if err != nil {
-			return nil, fmt.Errorf("nameservers: %v", err)
-		}
-		p.nameservers = append(p.nameservers, c)
+	ns, err := zone.CanonicalNames(nameservers, ".")
+	if err != nil {
+		return nil, fmt.Errorf("nameservers: %v", err)
 	}
+	p.nameservers = ns
 	return p, nil
 }
 
@@ -282,7 +276,8 @@ func (p *Provider) readRecords(path, origin string) ([]dns.RR, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("zone %s: %s: %w", origin, path, providers.ErrZoneNotFound)
 	}
-	recs, err := zone.ReadMasterFile(path, origin, filepath.Dir(path), DefaultTTL)
+	// path is relative to the working directory, not to its own directory.
+	recs, err := zone.ReadMasterFile(filepath.Base(path), origin, filepath.Dir(path), DefaultTTL)
 	if err != nil {
 		return nil, err
 	}
@@ -333,35 +328,7 @@ func (p *Provider) ApplyChanges(ctx context.Context, origin string, changes []zo
 		return 0, nil
 	}
 	err := p.edit(ctx, origin, func(z *zone.RRsets) (bool, error) {
-		for _, c := range changes {
-			if c.Key.Type == dns.TypeSOA {
-				return false, fmt.Errorf("%s: the SOA is managed by the zonefile adapter", c)
-			}
-			if !zone.InZone(c.Key.Name, origin) {
-				return false, fmt.Errorf("%s: outside zone %s", c, origin)
-			}
-			cur := z.Get(c.Key)
-			switch c.Action {
-			case zone.Create:
-				if cur != nil {
-					return false, fmt.Errorf("%s: the file already holds this RRset (edited since the plan?)", c)
-				}
-				z.Put(c.New.Clone())
-			case zone.Update:
-				if cur == nil || !cur.Equal(c.Old) {
-					return false, fmt.Errorf("%s: the file's records differ from the plan's (edited since the plan?)", c)
-				}
-				z.Put(c.New.Clone())
-			case zone.Delete:
-				if cur == nil || !cur.Equal(c.Old) {
-					return false, fmt.Errorf("%s: the file's records differ from the plan's (edited since the plan?)", c)
-				}
-				z.Remove(c.Key)
-			default:
-				return false, fmt.Errorf("%s: unknown action %v", c, c.Action)
-			}
-		}
-		return true, nil
+		return true, applyTo(z, origin, changes)
 	})
 	var partial *reloadError
 	if errors.As(err, &partial) && partial.inFile {
@@ -373,19 +340,59 @@ func (p *Provider) ApplyChanges(ctx context.Context, origin string, changes []zo
 	return len(changes), nil
 }
 
+// EditZone implements providers.ZoneEditor: one read-modify-write of the
+// file under its lock, so concurrent libdns writes (from this process or
+// another) never lose each other's records. When plan returns no changes,
+// the file is not written.
+func (p *Provider) EditZone(ctx context.Context, origin string, plan func(*zone.RRsets) ([]zone.Change, error)) error {
+	return p.edit(ctx, origin, func(z *zone.RRsets) (bool, error) {
+		changes, err := plan(z)
+		if err != nil || len(changes) == 0 {
+			return false, err
+		}
+		return true, applyTo(z, dns.CanonicalName(origin), changes)
+	})
+}
+
+// applyTo applies changes to z, the file's content, checking each against
+// it first (see ApplyChanges).
+func applyTo(z *zone.RRsets, origin string, changes []zone.Change) error {
+	for _, c := range changes {
+		if c.Key.Type == dns.TypeSOA {
+			return fmt.Errorf("%s: the SOA is managed by the zonefile adapter", c)
+		}
+		if !zone.InZone(c.Key.Name, origin) {
+			return fmt.Errorf("%s: outside zone %s", c, origin)
+		}
+		cur := z.Get(c.Key)
+		switch c.Action {
+		case zone.Create:
+			if cur != nil {
+				return fmt.Errorf("%s: the file already holds this RRset (edited since the plan?)", c)
+			}
+			z.Put(c.New.Clone())
+		case zone.Update:
+			if cur == nil || !cur.Equal(c.Old) {
+				return fmt.Errorf("%s: the file's records differ from the plan's (edited since the plan?)", c)
+			}
+			z.Put(c.New.Clone())
+		case zone.Delete:
+			if cur == nil || !cur.Equal(c.Old) {
+				return fmt.Errorf("%s: the file's records differ from the plan's (edited since the plan?)", c)
+			}
+			z.Remove(c.Key)
+		default:
+			return fmt.Errorf("%s: unknown action %v", c, c.Action)
+		}
+	}
+	return nil
+}
+
 // edit runs one locked read-modify-write of the zone's file: f changes the
 // content and says whether anything changed; then the file is written with
 // the serial bumped and the server reloaded.
 func (p *Provider) edit(ctx context.Context, origin string, f func(*zone.RRsets) (bool, error)) error {
-	origin, err := zone.CanonicalName(origin, ".")
-	if err != nil {
-		return fmt.Errorf("zone %q: %v", origin, err)
-	}
-	path, err := p.FilePath(origin)
-	if err != nil {
-		return err
-	}
-	unlock, err := p.lock(ctx, path)
+	origin, path, unlock, err := p.lockZone(ctx, origin)
 	if err != nil {
 		return err
 	}
@@ -440,15 +447,7 @@ func (e *reloadError) Unwrap() error { return e.err }
 // ones when empty), then reloads. When the reload fails the new file is
 // removed again. An existing file is left as it is.
 func (p *Provider) EnsureZone(ctx context.Context, origin string, nameservers []string) error {
-	origin, err := zone.CanonicalName(origin, ".")
-	if err != nil {
-		return fmt.Errorf("zone %q: %v", origin, err)
-	}
-	path, err := p.FilePath(origin)
-	if err != nil {
-		return err
-	}
-	unlock, err := p.lock(ctx, path)
+	origin, path, unlock, err := p.lockZone(ctx, origin)
 	if err != nil {
 		return err
 	}
@@ -458,13 +457,9 @@ func (p *Provider) EnsureZone(ctx context.Context, origin string, nameservers []
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	var ns []string
-	for _, n := range nameservers {
-		c, err := zone.CanonicalName(n, ".")
-		if err != nil {
-			return fmt.Errorf("zone %s: nameserver: %v", origin, err)
-		}
-		ns = append(ns, c)
+	ns, err := zone.CanonicalNames(nameservers, ".")
+	if err != nil {
+		return fmt.Errorf("zone %s: nameserver: %v", origin, err)
 	}
 	if len(ns) == 0 {
 		ns = p.nameservers
@@ -627,40 +622,40 @@ func writeAtomic(path string, data []byte) (err error) {
 	return nil
 }
 
-// lock takes the exclusive flock on path+".lock", waiting for another
-// holder up to the lock timeout or the end of ctx.
+// lockZone canonicalizes origin and takes the lock of its file; it
+// returns the canonical name, the file's path and the unlock function.
+func (p *Provider) lockZone(ctx context.Context, origin string) (string, string, func(), error) {
+	name, err := zone.CanonicalName(origin, ".")
+	if err != nil {
+		return "", "", nil, fmt.Errorf("zone %q: %v", origin, err)
+	}
+	path, err := p.FilePath(name)
+	if err != nil {
+		return "", "", nil, err
+	}
+	unlock, err := p.lock(ctx, path)
+	if err != nil {
+		return "", "", nil, err
+	}
+	return name, path, unlock, nil
+}
+
+// lock takes the exclusive lock on path+".lock" (see internal/flock),
+// waiting for another holder up to the lock timeout or the end of ctx.
 func (p *Provider) lock(ctx context.Context, path string) (func(), error) {
 	name := path + ".lock"
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
+	lctx, cancel := context.WithTimeout(ctx, p.lockTimeout)
+	defer cancel()
+	unlock, err := flock.Lock(lctx, name, 0o644)
+	switch {
+	case errors.Is(err, flock.ErrHeld) && ctx.Err() == nil:
+		return nil, fmt.Errorf("lock %s: held by another sync for over %v", name, p.lockTimeout)
+	case errors.Is(err, flock.ErrHeld):
+		return nil, fmt.Errorf("lock %s: held by another sync: %w", name, ctx.Err())
+	case err != nil:
 		return nil, fmt.Errorf("lock: %v", err)
 	}
-	deadline := time.Now().Add(p.lockTimeout)
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() {
-				_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-				f.Close()
-			}, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			f.Close()
-			return nil, fmt.Errorf("lock %s: %v", name, err)
-		}
-		if time.Now().After(deadline) {
-			f.Close()
-			return nil, fmt.Errorf("lock %s: held by another sync for over %v", name, p.lockTimeout)
-		}
-		t := time.NewTimer(20 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			f.Close()
-			return nil, fmt.Errorf("lock %s: held by another sync: %w", name, ctx.Err())
-		case <-t.C:
-		}
-	}
+	return unlock, nil
 }
 
 // maxOutput bounds the reload command output kept for an error.

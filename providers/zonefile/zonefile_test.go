@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libdns/libdns"
 	"github.com/miekg/dns"
 	"gopkg.in/yaml.v3"
 
@@ -52,6 +53,15 @@ func setup(t *testing.T, mod func(*Settings)) (*Provider, string, string) {
 		t.Fatal(err)
 	}
 	return p, path, log
+}
+
+// libdnsOf converts records of zone origin to libdns records.
+func libdnsOf(origin string, rrs []dns.RR) []libdns.Record {
+	out := make([]libdns.Record, len(rrs))
+	for i, rr := range rrs {
+		out[i] = providers.ToLibdns(rr, origin)
+	}
+	return out
 }
 
 func readSet(t *testing.T, p *Provider) *zone.RRsets {
@@ -392,6 +402,21 @@ func TestLock(t *testing.T) {
 	}
 }
 
+// TestLockTimeout: lock_timeout bounds the wait for a held lock, and the
+// error says so.
+func TestLockTimeout(t *testing.T) {
+	p, path, _ := setup(t, func(s *Settings) { s.Reload, s.LockTimeout = nil, 50*time.Millisecond })
+	unlock, err := p.lock(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	_, err = apply(t, p, "www 300 A 192.0.2.9")
+	if err == nil || !strings.Contains(err.Error(), "held by another sync for over 50ms") {
+		t.Fatalf("write while locked: %v", err)
+	}
+}
+
 // TestCreateZone: a missing file plans as a zone to create; applying
 // writes SOA (from the settings), apex NS and the records, then reloads.
 func TestCreateZone(t *testing.T) {
@@ -556,4 +581,25 @@ func TestRegistration(t *testing.T) {
 func TestConformanceFile(t *testing.T) {
 	p, _, _ := setup(t, func(s *Settings) { s.Reload = []string{"true"} })
 	providertest.Run(t, providertest.Options{Provider: p, Zone: origin, Short: testing.Short()})
+}
+
+// TestRelativePath: a relative path setting is relative to the config
+// file's directory (regression: its directory was joined twice on read).
+func TestRelativePath(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "zones"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "zones", origin+"zone"), []byte(initial), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir()) // not the working directory
+	p, err := New(Settings{Path: "zones/{zone}zone", Reload: []string{"true"}}, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readSet(t, p)
+	if got.Get(zone.Key{Name: "www." + origin, Type: dns.TypeA}) == nil {
+		t.Fatalf("www A not read from the relative path; got %d sets", got.Len())
+	}
 }

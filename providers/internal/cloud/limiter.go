@@ -1,7 +1,8 @@
 // Package cloud holds what the cloud provider adapters (cloudflare, route53,
 // digitalocean, desec) share: request pacing against a provider's documented
-// rate limits, with a clock tests can replace, and the libdns record
-// operations built on an adapter's ReadZone and ApplyChanges.
+// rate limits, with a clock tests can replace; a cache of the API's record
+// IDs; and parsing an API's record pieces into a normalized record. (Their
+// libdns record methods are providers.LibdnsMethods.)
 package cloud
 
 import (
