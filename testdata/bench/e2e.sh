@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 N=${N:-10000}
 ZONE=${BENCH_ZONE:-bench.test.}
 RUNS=${RUNS:-3}
-export LAB_ZONES=${LAB_ZONES:-"example.test. scratch.test. check.test. bench.test."}
+
 lab=testdata/lab/lab.sh
 "$lab" start >/dev/null
 set -a; . "${LAB_DIR:-/tmp/dnsquorum-lab}/lab.env"; set +a

@@ -10,7 +10,7 @@
 #
 # Environment: LAB_DIR (default /tmp/dnsquorum-lab), LAB_PORT (default 53),
 #              LAB_PDNS_HTTP_PORT (default 8081), LAB_RNDC_PORT (default 953),
-#              LAB_ZONES (default "example.test. scratch.test. check.test.").
+#              LAB_ZONES (default "example.test. scratch.test. check.test. bench.test.").
 # All DNS traffic stays on 127.0.0.0/8. See README.md beside this file.
 set -euo pipefail
 umask 022
@@ -19,7 +19,7 @@ LAB_DIR=${LAB_DIR:-/tmp/dnsquorum-lab}
 LAB_PORT=${LAB_PORT:-53}
 LAB_PDNS_HTTP_PORT=${LAB_PDNS_HTTP_PORT:-8081}
 LAB_RNDC_PORT=${LAB_RNDC_PORT:-953}
-LAB_ZONES=${LAB_ZONES:-example.test. scratch.test. check.test.}
+LAB_ZONES=${LAB_ZONES:-example.test. scratch.test. check.test. bench.test.}
 
 LAB_PARENT=127.0.0.10
 LAB_BIND=127.0.0.11
