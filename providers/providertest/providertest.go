@@ -38,6 +38,9 @@ type Options struct {
 	// SkipTypes lists types the backend cannot serve, declared here instead
 	// of forking the suite. Prefer Capabilities().Types.
 	SkipTypes []uint16
+	// SkipScenarios names scenarios the backend cannot pass, as their path
+	// below the suite ("Types/TXT/multi"), each with the reason.
+	SkipScenarios map[string]string
 	// Short selects smaller zone sizes (for go test -short).
 	Short bool
 	// Timeout bounds each read or apply (default 2 minutes).
@@ -122,9 +125,15 @@ func (s *suite) clean(t *testing.T) {
 	s.applyDesired(t, s.base.Clone())
 }
 
-// need skips the test when the adapter cannot serve one of types.
+// need skips the test when the adapter cannot serve one of types, or the
+// options declare the scenario out of reach.
 func (s *suite) need(t *testing.T, types ...uint16) {
 	t.Helper()
+	for name, why := range s.o.SkipScenarios {
+		if strings.HasSuffix(t.Name(), "/"+name) {
+			t.Skipf("declared in Options.SkipScenarios: %s", why)
+		}
+	}
 	for _, ty := range types {
 		if !s.caps.Supports(ty) {
 			t.Skipf("%s: the adapter's Capabilities().Types leave it out", dns.Type(ty))
