@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 testdata/lab/lab.sh start
+# Start from the lab's bare zone (SOA + NS) so every run shows the whole story.
+testdata/lab/lab.sh reset example.test. >/dev/null 2>&1
 set -a
 # shellcheck disable=SC1091
 . "${LAB_DIR:-/tmp/dnsquorum-lab}/lab.env"
