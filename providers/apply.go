@@ -59,7 +59,9 @@ type TransientError struct {
 	RetryAfter time.Duration
 }
 
+// Error returns the underlying error's text.
 func (e *TransientError) Error() string { return e.Err.Error() }
+// Unwrap returns the underlying error.
 func (e *TransientError) Unwrap() error { return e.Err }
 
 // Retry policy for transient failures.
@@ -112,6 +114,7 @@ type ApplyError struct {
 	Err     error
 }
 
+// Error names the provider, zone and failed change, and how many landed.
 func (e *ApplyError) Error() string {
 	where := fmt.Sprintf("provider %s: zone %s", e.Provider, e.Zone)
 	if e.Change.Action != 0 {
@@ -119,6 +122,7 @@ func (e *ApplyError) Error() string {
 	}
 	return fmt.Sprintf("%s: %v (%d changes applied before the failure)", where, e.Err, e.Applied)
 }
+// Unwrap returns the adapter's error.
 func (e *ApplyError) Unwrap() error { return e.Err }
 
 // Apply applies plan to provider p exactly: the plan's changes, nothing

@@ -100,6 +100,7 @@ type MasterFileError struct {
 	err error
 }
 
+// Error renders "file:line[:col]: message".
 func (e *MasterFileError) Error() string { return e.Pos.String() + ": " + e.Msg }
 
 // Unwrap returns the underlying error (a *dns.ParseError or an I/O error),

@@ -201,6 +201,7 @@ type ConfigError struct {
 	Msg string
 }
 
+// Error renders "file:line:col: alerts: message".
 func (e *ConfigError) Error() string { return e.Pos.String() + ": alerts: " + e.Msg }
 
 // Decode decodes an alerts mapping node read from file (for positions);
