@@ -61,6 +61,7 @@ type TransientError struct {
 
 // Error returns the underlying error's text.
 func (e *TransientError) Error() string { return e.Err.Error() }
+
 // Unwrap returns the underlying error.
 func (e *TransientError) Unwrap() error { return e.Err }
 
@@ -122,6 +123,7 @@ func (e *ApplyError) Error() string {
 	}
 	return fmt.Sprintf("%s: %v (%d changes applied before the failure)", where, e.Err, e.Applied)
 }
+
 // Unwrap returns the adapter's error.
 func (e *ApplyError) Unwrap() error { return e.Err }
 
