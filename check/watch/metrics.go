@@ -44,7 +44,8 @@ type metrics struct {
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
-	ns := []string{"zone", "nameserver", "address"}
+	// The same labels as check -o prometheus, so both can be scraped together.
+	ns := []string{"zone", "nameserver", "address", "provider"}
 	m := &metrics{
 		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: MetricNameserverUp,
 			Help: "1 when the nameserver address answers authoritatively for the zone, else 0."}, ns),
@@ -88,8 +89,8 @@ func (m *metrics) observe(res *check.Result, now time.Time) {
 		if s.Status == check.StatusOK {
 			up = 1
 		}
-		m.up.WithLabelValues(res.Zone, s.Nameserver, s.Address).Set(up)
-		m.drift.WithLabelValues(res.Zone, s.Nameserver, s.Address).Set(float64(drift[s.Nameserver+"|"+s.Address]))
+		m.up.WithLabelValues(res.Zone, s.Nameserver, s.Address, s.Provider).Set(up)
+		m.drift.WithLabelValues(res.Zone, s.Nameserver, s.Address, s.Provider).Set(float64(drift[s.Nameserver+"|"+s.Address]))
 	}
 	m.status.WithLabelValues(res.Zone).Set(float64(res.Status.ExitCode()))
 	m.last.WithLabelValues(res.Zone).Set(float64(now.UnixMilli()) / 1000)
