@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"maps"
 	"net"
 	"strconv"
 	"strings"
@@ -561,4 +562,111 @@ func TestRunCanceled(t *testing.T) {
 	if _, err := Run(ctx, w.cfg, w.z, w.opts); err == nil {
 		t.Error("canceled run succeeded")
 	}
+}
+
+// When nothing the check asks answers (the parent servers and the resolver
+// are silent), no nameserver address can be found: the check could not
+// see the zone, which is UNKNOWN (Nagios: the check could not run), not
+// CRITICAL. Every finding names what did not answer.
+func TestFakeNothingAnswersIsUnknown(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	// Nothing listens on these addresses: every query is refused at once.
+	parent, resolver := hostPortString(fakeIP(99), w.port), hostPortString(fakeIP(98), w.port)
+	w.opts.Parents, w.opts.Resolver = []string{parent}, resolver
+	res := w.run()
+	unresolvable := func(ns string) want { return want{check: CheckUnresolvable, severity: Unknown, ns: ns} }
+	assertFindings(t, res, 3,
+		want{check: CheckDelegation, severity: Unknown},
+		want{check: CheckRedundancy, severity: Unknown, expected: "at least 2", got: "0"},
+		want{check: CheckParent, severity: Warning, addr: parent},
+		unresolvable("ns1.a.test."), unresolvable("ns1.b.test."), unresolvable("ns2.a.test."), unresolvable("ns2.b.test."),
+	)
+	silent := "parent server " + parent + " gave no answer (connection refused); resolver " + resolver + " gave no answer (connection refused)"
+	for _, f := range res.Problems() {
+		switch f.Check {
+		case CheckUnresolvable:
+			if f.Message != "could not look the name up, nothing answered: "+silent {
+				t.Errorf("%s: message %q", f.Nameserver, f.Message)
+			}
+		case CheckRedundancy:
+			if want := "cannot count the working nameservers: 4 could not be looked up (ns1.a.test. ns1.b.test. ns2.a.test. ns2.b.test.), nothing answered: " + silent + "; working: (none)"; f.Message != want {
+				t.Errorf("redundancy: message %q\nwant %q", f.Message, want)
+			}
+		}
+	}
+	if len(res.Servers) != 0 {
+		t.Errorf("servers %+v", res.Servers)
+	}
+}
+
+// Without a resolver, a name the parent servers do not answer for is
+// unknown too.
+func TestFakeSilentParentNoResolverIsUnknown(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	parent := hostPortString(fakeIP(99), w.port)
+	w.opts.Parents, w.opts.Resolver = []string{parent}, ""
+	res := w.run()
+	unresolvable := func(ns string) want { return want{check: CheckUnresolvable, severity: Unknown, ns: ns} }
+	assertFindings(t, res, 3,
+		want{check: CheckDelegation, severity: Unknown},
+		want{check: CheckRedundancy, severity: Unknown},
+		want{check: CheckParent, severity: Warning, addr: parent},
+		unresolvable("ns1.a.test."), unresolvable("ns1.b.test."), unresolvable("ns2.a.test."), unresolvable("ns2.b.test."),
+	)
+	if f := res.Problems()[3]; !strings.HasSuffix(f.Message, "gave no answer (connection refused); no resolver to ask") {
+		t.Errorf("message %q", f.Message)
+	}
+}
+
+// The parent answers and delegates, without glue, to names it refuses to
+// resolve (they are outside its zone), and the resolver is silent: the
+// addresses are still unknown to the check, so UNKNOWN.
+func TestFakeParentDelegatesWithoutGlueResolverSilentIsUnknown(t *testing.T) {
+	w := newWorld(t)
+	w.parent.glue = map[string][]string{}
+	w.parent.refuseHosts = true
+	w.start()
+	w.opts.Resolver = hostPortString(fakeIP(98), w.port)
+	res := w.run()
+	unresolvable := func(ns string) want { return want{check: CheckUnresolvable, severity: Unknown, ns: ns} }
+	assertFindings(t, res, 3,
+		want{check: CheckRedundancy, severity: Unknown},
+		unresolvable("ns1.a.test."), unresolvable("ns1.b.test."), unresolvable("ns2.a.test."), unresolvable("ns2.b.test."),
+	)
+	parent := hostPortString(fakeIP(1), w.port)
+	if f := res.Problems()[1]; !strings.Contains(f.Message, "parent server "+parent+" answered REFUSED; resolver ") {
+		t.Errorf("message %q", f.Message)
+	}
+	// With a resolver that answers, the same world is fine.
+	w2 := newWorld(t)
+	w2.parent.glue = map[string][]string{}
+	w2.parent.refuseHosts = true
+	w2.extra[fakeIP(3)] = fakeSpec{h: &fakeParent{hosts: maps.Clone(w2.parent.hosts)}}
+	w2.start()
+	w2.opts.Resolver = hostPortString(fakeIP(3), w2.port)
+	assertFindings(t, w2.run(), 0)
+}
+
+// The parent answers and delegates to nameservers (with glue) that do not
+// answer: the zone is broken, CRITICAL, even though the resolver is silent
+// too.
+func TestFakeParentDelegatesToDeadServersIsCritical(t *testing.T) {
+	w := newWorld(t)
+	for i, ns := range fakeNS {
+		dead := fakeIP(60 + i) // nothing listens there
+		w.parent.glue[ns] = []string{dead}
+		w.parent.hosts[ns] = []string{dead}
+	}
+	w.start()
+	w.opts.Resolver = hostPortString(fakeIP(98), w.port)
+	res := w.run()
+	unreachable := func(ns string, i int) want {
+		return want{check: CheckUnreachable, severity: Critical, ns: ns, addr: fakeIP(60 + i), got: "connection refused"}
+	}
+	assertFindings(t, res, 2,
+		want{check: CheckRedundancy, severity: Critical, got: "0"},
+		unreachable("ns1.a.test.", 0), unreachable("ns1.b.test.", 2), unreachable("ns2.a.test.", 1), unreachable("ns2.b.test.", 3),
+	)
 }

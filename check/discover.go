@@ -295,18 +295,37 @@ func (r *run) doLookup(ctx context.Context, name string, depth int) ([]netip.Add
 	for i, t := range []uint16{dns.TypeA, dns.TypeAAAA} {
 		wg.Go(func() {
 			res[i], errs[i] = r.iterate(ctx, name, t, r.parents, "", depth)
-			if errs[i] != nil && r.resolver != "" {
-				if got, err := r.recursive(ctx, name, t); err == nil {
-					res[i], errs[i] = got, nil
-				} else {
-					errs[i] = fmt.Errorf("%v; resolver: %v", errs[i], err)
+			if errs[i] == nil {
+				return
+			}
+			var first *firstHopError
+			firstHop := errors.As(errs[i], &first)
+			if r.resolver == "" {
+				if firstHop {
+					errs[i] = &blindError{what: append(first.problems, "no resolver to ask")}
 				}
+				return
+			}
+			got, err := r.recursive(ctx, name, t)
+			var qe *queryError
+			switch {
+			case err == nil:
+				res[i], errs[i] = got, nil
+			case firstHop && errors.As(err, &qe):
+				errs[i] = &blindError{what: append(first.problems, fmt.Sprintf("resolver %s gave no answer (%v)", r.resolver, err))}
+			default:
+				errs[i] = fmt.Errorf("%v; resolver: %v", errs[i], err)
 			}
 		})
 	}
 	wg.Wait()
 	addrs := append(res[0], res[1]...)
 	if errs[0] != nil && errs[1] != nil {
+		var be *blindError
+		if errors.As(errs[0], &be) {
+			// A lookup that got somewhere says more than a blind one.
+			return nil, errs[1]
+		}
 		return nil, errs[0]
 	}
 	slices.SortFunc(addrs, netip.Addr.Compare)
@@ -321,13 +340,21 @@ func (r *run) iterate(ctx context.Context, name string, t uint16, servers []stri
 		return nil, errors.New("too many referrals")
 	}
 	if len(servers) == 0 {
+		if cut == "" {
+			return nil, &firstHopError{problems: []string{"no parent servers to ask"}}
+		}
 		return nil, errors.New("no servers to ask")
 	}
 	var last error
+	// silent collects, for the first hop (the parent servers), why each
+	// server told nothing; a server that answered or referred clears it.
+	var silent []string
+	informed := false
 	for _, s := range servers {
 		resp, err := r.x.exchange(ctx, s, msg(name, t, false))
 		if err != nil {
 			last = fmt.Errorf("%s: %v", s, err)
+			silent = append(silent, fmt.Sprintf("parent server %s gave no answer (%v)", s, err))
 			continue
 		}
 		if resp.Rcode == dns.RcodeNameError && resp.Authoritative {
@@ -335,6 +362,7 @@ func (r *run) iterate(ctx context.Context, name string, t uint16, servers []stri
 		}
 		if resp.Rcode != dns.RcodeSuccess {
 			last = fmt.Errorf("%s: %s", s, rcodeName(resp.Rcode))
+			silent = append(silent, fmt.Sprintf("parent server %s answered %s", s, rcodeName(resp.Rcode)))
 			continue
 		}
 		if resp.Authoritative {
@@ -347,8 +375,10 @@ func (r *run) iterate(ctx context.Context, name string, t uint16, servers []stri
 		zoneCut, nsNames := referral(resp, name)
 		if zoneCut == "" || (cut != "" && (zoneCut == cut || !dns.IsSubDomain(cut, zoneCut))) {
 			last = fmt.Errorf("%s: neither an answer nor a referral closer to %s", s, name)
+			silent = append(silent, fmt.Sprintf("parent server %s gave neither an answer nor a referral", s))
 			continue
 		}
+		informed = true
 		var next []string
 		for _, rr := range resp.Extra {
 			if !slices.Contains(nsNames, dns.CanonicalName(rr.Header().Name)) {
@@ -380,8 +410,37 @@ func (r *run) iterate(ctx context.Context, name string, t uint16, servers []stri
 		}
 		return r.iterate(ctx, name, t, next, zoneCut, depth+1)
 	}
+	if cut == "" && !informed {
+		return nil, &firstHopError{problems: silent, err: last}
+	}
 	return nil, last
 }
+
+// firstHopError is a lookup by iteration that failed at its first hop:
+// none of the parent servers answered the question or referred it
+// elsewhere. problems says, per server, why.
+type firstHopError struct {
+	problems []string
+	err      error
+}
+
+func (e *firstHopError) Error() string {
+	if e.err != nil {
+		return e.err.Error()
+	}
+	return strings.Join(e.problems, "; ")
+}
+
+// blindError is a name lookup that failed because none of the servers the
+// check starts from said anything about the name: the parent servers gave
+// no answer or referral, and the resolver no answer (or there is none).
+// Whether the name resolves is unknown; resolvers elsewhere may well find
+// it. what names each silent server and why.
+type blindError struct {
+	what []string
+}
+
+func (e *blindError) Error() string { return strings.Join(e.what, "; ") }
 
 // referral returns the zone cut and NS names of a referral response for
 // name: NS records in the authority section owned by an ancestor of name

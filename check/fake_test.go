@@ -295,6 +295,9 @@ type fakeParent struct {
 	hosts map[string][]string
 	// rcode, when not 0, answers every query.
 	rcode int
+	// refuseHosts answers REFUSED to every question that is not about a
+	// delegated zone, as a TLD server does for names outside it.
+	refuseHosts bool
 	// mu guards the maps against edit.
 	mu sync.Mutex
 }
@@ -328,6 +331,11 @@ func (p *fakeParent) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 				m.Extra = append(m.Extra, addrRR(ns, a))
 			}
 		}
+		w.WriteMsg(m)
+		return
+	}
+	if p.refuseHosts {
+		m.Rcode = dns.RcodeRefused
 		w.WriteMsg(m)
 		return
 	}

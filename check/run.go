@@ -128,6 +128,13 @@ func (n *nsInfo) addSource(s string) {
 
 func (n *nsInfo) has(s string) bool { return slices.Contains(n.sources, s) }
 
+// blind reports whether the name has no address only because the servers
+// the check starts from (parent servers, resolver) did not answer.
+func (n *nsInfo) blind() bool {
+	var be *blindError
+	return len(n.addrs()) == 0 && errors.As(n.authErr, &be)
+}
+
 // addrs returns the union of glue and authoritative addresses.
 func (n *nsInfo) addrs() []netip.Addr {
 	out := slices.Concat(n.glue, n.auth)
@@ -513,11 +520,15 @@ func (r *run) serverFindings(names map[string]*nsInfo, servers []*server) []Find
 		if len(n.addrs()) > 0 {
 			continue
 		}
-		msg := "the name has no A or AAAA record (no glue, nothing authoritative)"
+		sev, msg := Critical, "the name has no A or AAAA record (no glue, nothing authoritative)"
 		if n.authErr != nil {
 			msg = "could not resolve the name: " + n.authErr.Error()
 		}
-		out = append(out, Finding{Zone: r.zone, Check: CheckUnresolvable, Severity: Critical, Nameserver: n.name,
+		if n.blind() {
+			// The check could not see: not evidence that the name is broken.
+			sev, msg = Unknown, "could not look the name up, nothing answered: "+n.authErr.Error()
+		}
+		out = append(out, Finding{Zone: r.zone, Check: CheckUnresolvable, Severity: sev, Nameserver: n.name,
 			Provider: n.provider, Message: msg})
 	}
 	return out
@@ -658,6 +669,15 @@ func (r *run) delegationFindings(del *delegation, names map[string]*nsInfo, serv
 		}
 		working[s.Nameserver] = s.Provider
 	}
+	// Names the check could not look up may be working ones.
+	var unseen []string
+	why := ""
+	for _, n := range sortedNames(names) {
+		if n.blind() && (!del.ok || slices.Contains(del.ns, n.name)) {
+			unseen = append(unseen, n.name)
+			why = n.authErr.Error()
+		}
+	}
 	var wnames []string
 	provs := map[string]bool{}
 	unmapped := false
@@ -671,6 +691,10 @@ func (r *run) delegationFindings(del *delegation, names map[string]*nsInfo, serv
 	}
 	slices.Sort(wnames)
 	switch {
+	case len(working) < 2 && len(working)+len(unseen) >= 2:
+		out = append(out, Finding{Zone: r.zone, Check: CheckRedundancy, Severity: Unknown, Expected: "at least 2",
+			Got: fmt.Sprint(len(working)), Message: fmt.Sprintf("cannot count the working nameservers: %d could not be looked up (%s), nothing answered: %s; working: %s",
+				len(unseen), strings.Join(unseen, " "), why, orNone(strings.Join(wnames, " ")))})
 	case len(working) < 2:
 		out = append(out, Finding{Zone: r.zone, Check: CheckRedundancy, Severity: Critical, Expected: "at least 2",
 			Got: fmt.Sprint(len(working)), Message: fmt.Sprintf("only %d working nameserver(s): %s", len(working), orNone(strings.Join(wnames, " ")))})

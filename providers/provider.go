@@ -74,11 +74,34 @@ type Capabilities struct {
 	RateLimit float64
 	// MinTTL is the smallest TTL the backend accepts (0: no minimum).
 	MinTTL uint32
+	// SingleStringTXT is true when the backend stores each TXT record as
+	// one text without string boundaries: a record of several
+	// character-strings is refused, except one text over 255 octets in the
+	// 255-octet strings zone.Normalize splits it into, stored joined (see
+	// OneText).
+	SingleStringTXT bool
 }
 
 // Supports reports whether type t is supported.
 func (c Capabilities) Supports(t uint16) bool {
 	return len(c.Types) == 0 || slices.Contains(c.Types, t)
+}
+
+// OneText reports whether the character-strings of a TXT record (escaped,
+// as miekg/dns holds them) are one text a SingleStringTXT backend can
+// store and serve back the same: a single string, or a text over 255
+// octets as zone.Normalize splits it (strings of 255 octets, then a last
+// one of 1 to 255).
+func OneText(txt []string) bool {
+	if len(txt) <= 1 {
+		return true
+	}
+	for _, s := range txt[:len(txt)-1] {
+		if len(zone.UnescapeStrings(s)) != 255 {
+			return false
+		}
+	}
+	return zone.UnescapeStrings(txt[len(txt)-1]) != ""
 }
 
 // Registration describes one adapter type.

@@ -28,12 +28,17 @@ const (
 	// RuleTTLBelowMinimum (error): a TTL below the smallest one a
 	// provider accepts; it would serve another TTL than desired.
 	RuleTTLBelowMinimum = "ttl-below-provider-minimum"
+	// RuleMultiStringTXT (error): a TXT record of several
+	// character-strings for a provider that stores one text per TXT record
+	// (Capabilities.SingleStringTXT); sync would fail on it. One text over
+	// 255 octets, split by dnsquorum, is fine.
+	RuleMultiStringTXT = "multi-string-txt"
 )
 
 // Validate checks what only the adapter registry knows: every provider's
 // type is registered and its settings are accepted (each adapter is
 // constructed, which never touches the network), and every zone's records
-// are of types, and TTLs, all its providers can serve. Records an ignore
+// are of types, TTLs and TXT shapes all its providers can serve. Records an ignore
 // rule covers and records dnsquorum never manages (SOA, DNSSEC) are not
 // checked. Messages never contain the configuration's secrets.
 func Validate(cfg *zone.Config) zone.Findings {
@@ -81,6 +86,7 @@ func Validate(cfg *zone.Config) zone.Findings {
 			unsupported := map[uint16][]*zone.RRset{}
 			var order []uint16
 			var lowTTL []*zone.RRset
+			var multiTXT []*dns.TXT
 			for _, s := range sets {
 				if !all.Managed(z.Name, s.Key()) {
 					continue
@@ -95,6 +101,13 @@ func Validate(cfg *zone.Config) zone.Findings {
 				if caps.MinTTL > 0 && s.TTL < caps.MinTTL {
 					lowTTL = append(lowTTL, s)
 				}
+				if caps.SingleStringTXT && s.Type == dns.TypeTXT {
+					for _, rr := range s.Records {
+						if t, ok := rr.(*dns.TXT); ok && !OneText(t.Txt) {
+							multiTXT = append(multiTXT, t)
+						}
+					}
+				}
 			}
 			for _, t := range order {
 				ss := unsupported[t]
@@ -105,6 +118,11 @@ func Validate(cfg *zone.Config) zone.Findings {
 				s := lowTTL[0]
 				add(z.Origins[s.Key()], RuleTTLBelowMinimum, z.Name, "%s %s: TTL %d is below provider %q's minimum of %d%s",
 					s.Name, s.TypeString(), s.TTL, name, caps.MinTTL, more(len(lowTTL)-1, "RRset"))
+			}
+			if len(multiTXT) > 0 {
+				t := multiTXT[0]
+				add(z.RecordOrigin(t), RuleMultiStringTXT, z.Name, "%s TXT: a record of %d strings; provider %q (type %s) stores one text per TXT record and would refuse it%s; write the text as one string",
+					t.Hdr.Name, len(t.Txt), name, cfg.Provider(name).Type, more(len(multiTXT)-1, "record"))
 			}
 		}
 	}

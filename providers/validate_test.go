@@ -13,7 +13,11 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/dnsquorum/dnsquorum/providers"
+	_ "github.com/dnsquorum/dnsquorum/providers/cloudflare"
+	_ "github.com/dnsquorum/dnsquorum/providers/desec"
+	_ "github.com/dnsquorum/dnsquorum/providers/digitalocean"
 	_ "github.com/dnsquorum/dnsquorum/providers/memory"
+	_ "github.com/dnsquorum/dnsquorum/providers/route53"
 	"github.com/dnsquorum/dnsquorum/zone"
 )
 
@@ -143,6 +147,94 @@ zones:
 			t.Errorf("%s: message %q, want prefix %q", pos, msgs[pos], want)
 		}
 	}
+}
+
+// TestValidateMultiStringTXT: DigitalOcean stores one text per TXT record
+// and refuses a record of several strings at sync time; validate reports
+// it first, at the record's value, once per provider and zone. A text over
+// 255 octets (split into 255-octet strings by dnsquorum) is stored joined,
+// so it is fine; Cloudflare, Route 53, deSEC and memory keep string
+// boundaries.
+func TestValidateMultiStringTXT(t *testing.T) {
+	t.Setenv("DNSQ_TEST_TOKEN", "s3cr3t-token")
+	long := strings.Repeat("0123456789", 30)
+	cfg := load(t, `providers:
+  do: { type: digitalocean, token: "${DNSQ_TEST_TOKEN}" }
+  cf: { type: cloudflare, api_token: "${DNSQ_TEST_TOKEN}" }
+  r53: { type: route53, region: us-east-1, access_key_id: AKIDEXAMPLE, secret_access_key: "${DNSQ_TEST_TOKEN}" }
+  desec: { type: desec, token: "${DNSQ_TEST_TOKEN}" }
+  mem: { type: memory }
+zones:
+  example.com.:
+    providers: [do, cf, r53, desec, mem]
+    records:
+      "@": { NS: [ns1.example.net.], TXT: "v=spf1 -all" }
+      long: { TXT: "`+long+`" }
+      multi:
+        TXT:
+          - plain text
+          - '"part one" "part two"'
+      dkim: { TXT: '"v=DKIM1; k=rsa; " "p=MIIB"' }
+  example.org.:
+    providers: [cf, r53, desec, mem]
+    records:
+      "@": { NS: [ns1.example.net.] }
+      multi: { TXT: '"part one" "part two"' }
+`)
+	fs := providers.Validate(cfg)
+	if got, want := render(fs), []string{"p.yaml:17:20 error multi-string-txt"}; !slices.Equal(got, want) {
+		t.Fatalf("findings:\n got %q\nwant %q", got, want)
+	}
+	want := `dkim.example.com. TXT: a record of 2 strings; provider "do" (type digitalocean) stores one text per TXT record and would refuse it (and 1 other record); write the text as one string`
+	if f := fs[0]; f.Message != want || f.Zone != "example.com." || f.Severity != zone.Error {
+		t.Errorf("finding %+v\nwant message %q", f, want)
+	}
+
+	// The position is the record's own value, not its RRset's first.
+	z := cfg.Zone("example.com.")
+	multi := z.Records.Get(zone.Key{Name: "multi.example.com.", Type: dns.TypeTXT})
+	var got []string
+	for _, rr := range multi.Records {
+		got = append(got, z.RecordOrigin(rr).String())
+	}
+	slices.Sort(got)
+	if want := []string{"p.yaml:15:13", "p.yaml:16:13"}; !slices.Equal(got, want) {
+		t.Errorf("record origins %q, want %q", got, want)
+	}
+}
+
+// TestOneText: the TXT shapes a SingleStringTXT backend stores and serves
+// back the same.
+func TestOneText(t *testing.T) {
+	s255 := strings.Repeat("x", 255)
+	esc255 := strings.Repeat("x", 253) + `\"` + `\195` // 253 + 1 + 1 octets
+	for _, tc := range []struct {
+		txt  []string
+		want bool
+	}{
+		{nil, true},
+		{[]string{"one"}, true},
+		{[]string{""}, true},
+		{[]string{s255, "rest"}, true},
+		{[]string{s255, s255, "x"}, true},
+		{[]string{esc255, "rest"}, true},
+		{[]string{"part one", "part two"}, false},
+		{[]string{s255[1:], "rest"}, false},
+		{[]string{s255, ""}, false},
+		{[]string{s255, "x", s255}, false},
+	} {
+		if got := providers.OneText(tc.txt); got != tc.want {
+			t.Errorf("OneText(%d strings of %v octets) = %v, want %v", len(tc.txt), lens(tc.txt), got, tc.want)
+		}
+	}
+}
+
+func lens(ss []string) []int {
+	var out []int
+	for _, s := range ss {
+		out = append(out, len(zone.UnescapeStrings(s)))
+	}
+	return out
 }
 
 // TestValidateNil: no config, no findings.

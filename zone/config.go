@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/miekg/dns"
 	"gopkg.in/yaml.v3"
 )
 
@@ -185,6 +186,9 @@ type ZoneConfig struct {
 	Origins map[Key]Position
 	// Pos is where the zone's entry starts.
 	Pos Position
+	// recordPos maps some records of Records to where they were written
+	// (see RecordOrigin).
+	recordPos map[dns.RR]Position
 }
 
 // PlanOptions returns the plan options the zone's settings ask for; the

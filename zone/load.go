@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
 	"gopkg.in/yaml.v3"
@@ -49,7 +51,7 @@ func Load(path string) (*Config, Findings) {
 // environment. It never panics, whatever data holds.
 func LoadBytes(path string, data []byte) (cfg *Config, fs Findings) {
 	l := &loader{file: path, lookup: os.LookupEnv, expanded: map[*yaml.Node]bool{},
-		cfg: &Config{Path: path, Dir: filepath.Dir(path)}}
+		dupChecked: map[*yaml.Node]bool{}, cfg: &Config{Path: path, Dir: filepath.Dir(path)}}
 	defer func() {
 		if r := recover(); r != nil {
 			// A bug, not bad input; still, report it as a finding rather
@@ -88,6 +90,8 @@ type loader struct {
 	lookup   func(string) (string, bool)
 	// expanded holds the nodes whose ${ENV} references are expanded.
 	expanded map[*yaml.Node]bool
+	// dupChecked holds the nodes nestedDuplicates has seen.
+	dupChecked map[*yaml.Node]bool
 }
 
 // sourceRecord is one record of a zone (normalized) and where it was
@@ -120,7 +124,7 @@ func (l *loader) warnf(n *yaml.Node, rule, zone, format string, args ...any) {
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parse decodes data into its root node. YAML syntax errors become
-// findings at their line.
+// findings at their line and column (see yamlErrorPos).
 func (l *loader) parse(data []byte) (*yaml.Node, bool) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
@@ -130,7 +134,7 @@ func (l *loader) parse(data []byte) (*yaml.Node, bool) {
 		return nil, false
 	}
 	if err != nil {
-		l.add(Position{File: l.file, Line: yamlErrorLine(data, err)}, Error, RuleYAMLSyntax, "", "YAML: %s", yamlErrorText(err))
+		l.syntaxError(data, err)
 		return nil, false
 	}
 	// A second document is a mistake (a stray "---").
@@ -139,16 +143,36 @@ func (l *loader) parse(data []byte) (*yaml.Node, bool) {
 	case err == nil:
 		l.add(Position{File: l.file, Line: max(second.Line, 1), Col: second.Column}, Error, RuleYAMLSyntax, "", "YAML: more than one document in the file; only one is read")
 	case err != io.EOF:
-		l.add(Position{File: l.file, Line: yamlErrorLine(data, err)}, Error, RuleYAMLSyntax, "", "YAML: %s", yamlErrorText(err))
+		l.syntaxError(data, err)
 	}
 	return doc.Content[0], true
 }
 
-// decodeYAML parses the first document of data into a node tree.
-func decodeYAML(data []byte) (*yaml.Node, error) {
-	var doc yaml.Node
-	err := safeDecode(yaml.NewDecoder(bytes.NewReader(data)), &doc)
-	return &doc, err
+// syntaxError reports a yaml.v3 error at its position.
+func (l *loader) syntaxError(data []byte, err error) {
+	line, col := yamlErrorPos(data, err)
+	text := yamlErrorText(err)
+	if line == 0 {
+		// Unlocated: yaml.v3's own "line N" is a hint (see yamlErrorPos).
+		text = strings.TrimPrefix(err.Error(), "yaml: ")
+	}
+	l.add(Position{File: l.file, Line: line, Col: col}, Error, RuleYAMLSyntax, "", "YAML: %s", text)
+}
+
+// decodeDocs decodes the first two documents of data, as parse does, and
+// returns the first error (nil at the end of the input).
+func decodeDocs(data []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for range 2 {
+		var n yaml.Node
+		if err := safeDecode(dec, &n); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // safeDecode decodes one document, turning a panic of the YAML library into
@@ -171,36 +195,210 @@ func yamlErrorText(err error) string {
 	return strings.TrimPrefix(msg, "yaml: ")
 }
 
-// yamlErrorLine returns the line a yaml.v3 error is about. When the error
-// does not say (some scanner errors), it finds the first line at which a
-// prefix of the document fails with the same error.
-func yamlErrorLine(data []byte, err error) int {
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		n, _ := strconv.Atoi(m[1])
+// Bounds of the files whose syntax errors yamlErrorPos locates: it decodes
+// prefixes of the file, a few times for the line and some 20 more for the
+// column (a prefix of 1 MiB decodes in about 60 ms).
+const (
+	maxSearchBytes       = 4 << 20
+	maxColumnSearchBytes = 1 << 20
+)
+
+// eofProbes are texts appended to a prefix that fails at its end, to tell
+// whether it fails because the input ends there (see yamlErrorPos).
+var eofProbes = []string{" ]", " }"}
+
+// yamlErrorPos returns the 1-based line and column (in characters, as
+// yaml.v3 counts them) of a syntax error yaml.v3 reported for data; 0, 0
+// when it cannot tell (a file over 4 MiB), the line only for a file over
+// 1 MiB.
+//
+// yaml.v3's "yaml: line N:" cannot be used as it is. It gives the line of
+// the error's context mark (where the enclosing collection or quoted scalar
+// starts) when that is not on the first line, else the line of the problem
+// mark; both are 0-based, and only scanner errors add one. So "line 6" may
+// mean line 6, line 7, or the line a flow collection started on, well above
+// the problem; and it never gives a column.
+//
+// So the position is measured instead: the shortest prefix of data that
+// fails with exactly the same error ends at the character where the error
+// became certain (a tab that cannot start a token, the quote of a scalar
+// that is never closed, the key that is indented wrongly, the ':' of a
+// mapping value where none is allowed). One case needs a second look: in a
+// flow collection the end of the input is itself an error, so prefixes
+// that stop anywhere after the last good item fail the same way. A prefix
+// fails "at its end" when a closing bracket appended to it changes the
+// error; the position is then the first character of the shortest prefix
+// that fails the same way not at its end (the token the parser found where
+// it expected ',' or ']'), or, when every prefix fails at its end, the end
+// of the shortest one (the error is the end of the file).
+func yamlErrorPos(data []byte, err error) (line, col int) {
+	if len(data) > maxSearchBytes {
+		return 0, 0
+	}
+	want := err.Error()
+	// Prefixes end between characters: one that splits a UTF-8 sequence
+	// fails for that reason alone.
+	boundary := func(n int) int {
+		for n < len(data) && !utf8.RuneStart(data[n]) {
+			n++
+		}
 		return n
 	}
-	if len(data) > 4<<20 {
-		return 0 // too big to search; the finding names the file only
+	failsAs := func(n int) bool {
+		e := decodeDocs(data[:boundary(n)])
+		return e != nil && e.Error() == want
 	}
-	lines := bytes.SplitAfter(data, []byte("\n"))
-	want := err.Error()
-	fails := func(k int) bool {
-		_, e := decodeYAML(bytes.Join(lines[:k], nil))
-		return e != nil && e != io.EOF && e.Error() == want
+	atEnd := func(n int) bool {
+		n = boundary(n)
+		for _, probe := range eofProbes {
+			e := decodeDocs(append(data[:n:n], probe...))
+			if e == nil || e.Error() != want {
+				return true
+			}
+		}
+		return false
 	}
-	lo, hi := 1, len(lines)
-	if !fails(hi) {
-		return 1
+	if !failsAs(len(data)) {
+		return 0, 0 // not a syntax error of data (a panic, say)
 	}
-	for lo < hi {
-		mid := (lo + hi) / 2
-		if fails(mid) {
-			hi = mid
-		} else {
-			lo = mid + 1
+	starts := []int{0}
+	for i, c := range data {
+		if c == '\n' && i+1 < len(data) {
+			starts = append(starts, i+1)
 		}
 	}
-	return lo
+	end := func(k int) int {
+		if k+1 < len(starts) {
+			return starts[k+1]
+		}
+		return len(data)
+	}
+	// The first line whose end is enough to fail, then the first byte of
+	// that line that is. No prefix ending above the line yaml.v3 names
+	// fails the same way (its marks are all above), so the search starts
+	// there, and works forward: each try decodes the prefix.
+	lineFails := func(k int) bool { return failsAs(end(k)) }
+	lo := 0
+	if m := yamlLineRE.FindStringSubmatch(want); m != nil {
+		if v, _ := strconv.Atoi(m[1]); v > 1 {
+			lo = min(v-1, len(starts)-1)
+		}
+	}
+	k := firstTrue(lo, len(starts)-1, lineFails)
+	if k == lo && lo > 0 && lineFails(lo-1) {
+		k = firstTrue(0, lo-1, lineFails) // the hint was wrong after all
+	}
+	lineStart := starts[k]
+	if len(data) > maxColumnSearchBytes {
+		return k + 1, 0
+	}
+	n := boundary(firstTrue(lineStart+1, end(k), failsAs))
+	off := n // the end of the file is the problem
+	switch {
+	case !atEnd(n):
+		off = n - 1
+	case !atEnd(len(data)):
+		m := firstTrue(n+1, len(data), func(m int) bool { return failsAs(m) && !atEnd(m) })
+		off = boundary(m) - 1
+	}
+	if off < len(data) {
+		if m := unknownAnchorRE.FindStringSubmatch(want); m != nil {
+			// Known once the alias is read: point at its '*'.
+			if i := bytes.LastIndex(data[:off+1], []byte("*"+m[1])); i >= 0 {
+				off = i
+			}
+		} else if data[off] == ':' && strings.Contains(want, "did not find expected") {
+			// The parser's unexpected token is an implicit key, known to be
+			// one only at its ':': point at the key.
+			off = implicitKeyStart(data, off)
+		}
+	}
+	return lineCol(data, off)
+}
+
+// firstTrue returns the smallest i in [lo, hi] for which f is true, f being
+// false then true over the range and true at hi. It tries lo, lo+1, lo+2,
+// lo+4, ... before bisecting, so an answer near lo takes few calls.
+func firstTrue(lo, hi int, f func(int) bool) int {
+	prev, i := lo-1, lo
+	for step := 1; i < hi && !f(i); step *= 2 {
+		prev, i = i, min(hi, lo+step)
+	}
+	return prev + 1 + sort.Search(i-prev-1, func(j int) bool { return f(prev + 1 + j) })
+}
+
+// unknownAnchorRE matches yaml.v3's error for an alias without anchor.
+var unknownAnchorRE = regexp.MustCompile(`unknown anchor '([^']*)' referenced`)
+
+// implicitKeyStart returns the offset of the first character of the
+// implicit key that the ':' at offset colon ends, or colon when it cannot
+// tell. Implicit keys are on one line: a quoted key starts at its opening
+// quote, a plain one after the indicator before it ("- ", "? ", ": ", ",",
+// "[", "{") or the indentation.
+func implicitKeyStart(data []byte, colon int) int {
+	lineStart := bytes.LastIndexByte(data[:colon], '\n') + 1
+	blank := func(i int) bool { return i < lineStart || data[i] == ' ' || data[i] == '\t' }
+	i := colon
+	for i > lineStart && blank(i-1) {
+		i--
+	}
+	if i == lineStart {
+		return colon
+	}
+	switch q := data[i-1]; q {
+	case '"', '\'':
+		// Back to the opening quote, over escaped quotes (\" inside double
+		// quotes, '' inside single ones).
+		for j := i - 2; j >= lineStart; j-- {
+			if data[j] != q {
+				continue
+			}
+			if q == '"' {
+				bs := 0
+				for k := j - 1; k >= lineStart && data[k] == '\\'; k-- {
+					bs++
+				}
+				if bs%2 == 1 {
+					continue
+				}
+				return j
+			}
+			if j > lineStart && data[j-1] == q {
+				j--
+				continue
+			}
+			return j
+		}
+		return colon
+	case ']', '}':
+		return colon
+	}
+	j := i - 1
+	for j > lineStart {
+		c := data[j-1]
+		if c == ',' || c == '[' || c == '{' {
+			break
+		}
+		if blank(j-1) && j-2 >= lineStart && strings.IndexByte("-?:", data[j-2]) >= 0 && blank(j-3) {
+			break
+		}
+		j--
+	}
+	for j < colon && blank(j) {
+		j++
+	}
+	return j
+}
+
+// lineCol converts a byte offset of data to a 1-based line and a 1-based
+// column counted in characters.
+func lineCol(data []byte, off int) (line, col int) {
+	off = min(off, len(data))
+	lineStart := bytes.LastIndexByte(data[:off], '\n') + 1
+	for off > lineStart && off < len(data) && !utf8.RuneStart(data[off]) {
+		off--
+	}
+	return bytes.Count(data[:lineStart], []byte("\n")) + 1, utf8.RuneCount(data[lineStart:off]) + 1
 }
 
 // resolve follows an alias to the node it names.
@@ -257,6 +455,44 @@ func (l *loader) mapping(n *yaml.Node, what, zone string, known map[string]bool)
 		out = append(out, entry{k, v})
 	}
 	return out, true
+}
+
+// nestedDuplicates reports the duplicate keys of every mapping in the tree
+// below n (n included), which adapters and the alerting code decode
+// themselves, and removes them (the first definition stays), so that
+// decoders do not report them again without a column. what names n in
+// messages.
+func (l *loader) nestedDuplicates(n *yaml.Node, what string) {
+	if n == nil || l.dupChecked[n] {
+		return
+	}
+	l.dupChecked[n] = true
+	switch n.Kind {
+	case yaml.MappingNode:
+		seen := map[string]*yaml.Node{}
+		kept := n.Content[:0:0]
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if rk := resolve(k); rk != nil && rk.Kind == yaml.ScalarNode {
+				if prev, dup := seen[rk.Value]; dup {
+					l.errorf(k, RuleDuplicateKey, "", "%s: key %q is already defined at line %d", what, rk.Value, prev.Line)
+					continue
+				}
+				seen[rk.Value] = k
+				l.nestedDuplicates(v, what+": "+rk.Value)
+			} else {
+				l.nestedDuplicates(v, what)
+			}
+			kept = append(kept, k, v)
+		}
+		n.Content = kept
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			l.nestedDuplicates(c, what)
+		}
+	case yaml.AliasNode:
+		l.nestedDuplicates(n.Alias, what)
+	}
 }
 
 func sortedKeys(m map[string]bool) []string {
@@ -350,6 +586,7 @@ func (l *loader) top(root *yaml.Node) {
 		l.add(Position{File: l.file, Line: root.Line, Col: root.Column}, Error, RuleMissingKey, "", "no zones: section")
 	}
 	if e, ok := byKey["alerts"]; ok {
+		l.nestedDuplicates(e.val, "alerts")
 		l.cfg.Alerts = e.val
 		for _, p := range expandEnv(e.val, l.lookup, &l.cfg.Secrets, l.expanded) {
 			l.errorf(p.node, p.rule, "", "alerts: %s", p.msg)
@@ -386,6 +623,9 @@ func (l *loader) provider(k, v *yaml.Node) {
 	entries, ok := l.mapping(v, what, "", nil)
 	if !ok {
 		return
+	}
+	for _, e := range entries {
+		l.nestedDuplicates(e.val, what+": "+e.key.Value)
 	}
 	rv := resolve(v)
 	settings := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: k.Line, Column: k.Column}
@@ -562,6 +802,34 @@ func (l *loader) zone(z *ZoneConfig, key, n *yaml.Node) {
 		return
 	}
 	l.validateZone(z, recs, sourceKey, l.errorCount() > errsBefore)
+	// Where the TXT records of several strings were written, when that is
+	// not their RRset's origin: capability findings point at them. Kept for
+	// those only, as a position per record costs 10% more memory on a big
+	// zone.
+	for _, r := range recs {
+		t, ok := r.rr.(*dns.TXT)
+		if !ok || len(t.Txt) < 2 || z.Origins[Key{t.Hdr.Name, t.Hdr.Rrtype}] == r.pos {
+			continue
+		}
+		if z.recordPos == nil {
+			z.recordPos = map[dns.RR]Position{}
+		}
+		z.recordPos[r.rr] = r.pos
+	}
+}
+
+// RecordOrigin returns where record rr of z.Records was written: its value
+// in the configuration file or its line in the master file. Load keeps the
+// records' own positions only for TXT records of several character-strings
+// (what the providers' capability findings name); for any other record, or
+// a zone built by hand, it is the position of the record's RRset, as in
+// Origins.
+func (z *ZoneConfig) RecordOrigin(rr dns.RR) Position {
+	if p, ok := z.recordPos[rr]; ok {
+		return p
+	}
+	h := rr.Header()
+	return z.Origins[Key{Name: h.Name, Type: h.Rrtype}]
 }
 
 func (l *loader) errorCount() int {

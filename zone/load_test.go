@@ -1,6 +1,7 @@
 package zone
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -82,8 +83,8 @@ func TestRules(t *testing.T) {
 		{"valid base", baseConfig(`      www: { A: 192.0.2.1 }`)},
 
 		// YAML and structure.
-		{"yaml syntax", "providers:\n  a: { type: memory }\n«yaml-syntax/»zones: [a,\n"},
-		{"yaml syntax without a line from yaml.v3", "providers:\n  a: { type: memory }\n«yaml-syntax/»\t b: 1\n"},
+		{"yaml syntax", "providers:\n  a: { type: memory }\nzones: [a,«yaml-syntax»\n"},
+		{"yaml syntax without a line from yaml.v3", "providers:\n  a: { type: memory }\n«yaml-syntax»\t b: 1\n"},
 		{"two documents", baseConfig("      www: { A: 192.0.2.1 }\n«yaml-syntax»---\nfoo: 1")},
 		{"empty file", "«invalid-value»"},
 		{"zones not a mapping", "providers:\n  «unused-provider»a: { type: memory }\n  «unused-provider»b: { type: memory }\nzones: «invalid-value»[a]\n"},
@@ -745,6 +746,171 @@ zones:
 		}
 		if err := cfg.Provider(name).Decode(&s); err != nil || s.Lit != "${DNSQ_NOT_EXPANDED}" {
 			t.Errorf("provider %s: lit %q, err %v", name, s.Lit, err)
+		}
+	}
+}
+
+// TestYAMLSyntaxPositions pins the exact position and message of YAML
+// syntax errors. yaml.v3 says "line N" with N the 0-based line of the
+// enclosing collection for most parser errors (one line early, or far
+// above the problem) and gives no column; Load measures both.
+func TestYAMLSyntaxPositions(t *testing.T) {
+	head := "providers:\n  a: { type: memory }\n  b: { type: memory }\nzones:\n  example.com.:\n    providers: [a, b]\n    records:\n"
+	cases := []struct {
+		name, text string
+		want       string // "line:col: message [rule]"
+	}{
+		{"flow list never closed (testdata/configs/bad-syntax.yaml)",
+			"providers:\n  a: { type: memory }\n  b: { type: memory }\nzones:\n  example.com.: { providers: [a, b, records: {} }\n",
+			"5:49: YAML: did not find expected ',' or ']' [yaml-syntax]"},
+		{"flow list open at the end of the file",
+			"providers:\n  a: { type: memory }\nzones: [a,\n",
+			"3:11: YAML: did not find expected node content [yaml-syntax]"},
+		{"flow mapping not closed before the next key",
+			head + "      www: { A: 192.0.2.1\n      ftp: { A: 192.0.2.2 }\n",
+			"9:7: YAML: did not find expected ',' or '}' [yaml-syntax]"},
+		{"key indented less than its siblings",
+			head + "      www: { A: 192.0.2.1 }\n     ftp: { A: 192.0.2.2 }\n",
+			"9:6: YAML: did not find expected key [yaml-syntax]"},
+		{"key indented under a scalar",
+			head + "      www:\n        A: 192.0.2.1\n          TXT: hello\n",
+			"10:14: YAML: mapping values are not allowed in this context [yaml-syntax]"},
+		{"key beside a list's items",
+			"providers:\n  a: { type: memory }\nzones:\n  example.com.:\n    providers:\n      - a\n      records: {}\n",
+			"7:7: YAML: did not find expected '-' indicator [yaml-syntax]"},
+		{"unclosed double quote",
+			head + "      www: { TXT: \"v=spf1 -all }\n      ftp: { A: 192.0.2.2 }\n",
+			"8:19: YAML: found unexpected end of stream [yaml-syntax]"},
+		{"unclosed single quote",
+			head + "      www: { TXT: 'v=spf1 -all }\n",
+			"8:19: YAML: found unexpected end of stream [yaml-syntax]"},
+		{"tab indentation",
+			"providers:\n\ta: { type: memory }\n",
+			"2:1: YAML: found character that cannot start any token [yaml-syntax]"},
+		{"tab among the indentation",
+			head + "      www: { A: 192.0.2.1 }\n  \t    ftp: { A: 192.0.2.2 }\n",
+			"9:3: YAML: found character that cannot start any token [yaml-syntax]"},
+		{"tab before a more indented key",
+			head + "      www:\n        A: 192.0.2.1\n\t        TXT: x\n",
+			"10:1: YAML: found a tab character that violates indentation [yaml-syntax]"},
+		{"windows line endings",
+			"providers:\r\n\ta: { type: memory }\r\n",
+			"2:1: YAML: found character that cannot start any token [yaml-syntax]"},
+		{"columns count characters, not bytes",
+			head + "      café: { TXT: \"héllo }\n",
+			"8:20: YAML: found unexpected end of stream [yaml-syntax]"},
+		{"alias of an unknown anchor",
+			head + "      www: { A: *addr }\n",
+			"8:17: YAML: unknown anchor 'addr' referenced [yaml-syntax]"},
+		{"error in a second document",
+			head + "      www: { A: 192.0.2.1 }\n---\nfoo: [1,\n",
+			"10:9: YAML: did not find expected node content [yaml-syntax]"},
+		{"duplicate key in provider settings (yaml.v3: mapping key already defined)",
+			"providers:\n  a: { type: memory, nameservers: [ns1.a.net.], nameservers: [ns2.a.net.] }\n  b: { type: rfc2136, server: 127.0.0.1, tsig: { name: k., name: k2., secret: \"${DNSQ_TEST_SET}\" } }\n" +
+				"zones:\n  example.com.:\n    providers: [a, b]\n    records: { \"@\": { NS: [ns1.a.net.] } }\n",
+			"2:49: provider \"a\": key \"nameservers\" is already defined at line 2 [duplicate-key]\n" +
+				"3:60: provider \"b\": tsig: key \"name\" is already defined at line 3 [duplicate-key]"},
+		{"duplicate key in alerts",
+			"providers:\n  a: { type: memory }\n  b: { type: memory }\nzones:\n  example.com.:\n    providers: [a, b]\n    records: { \"@\": { NS: [ns1.a.net.] } }\n" +
+				"alerts:\n  sinks:\n    - type: webhook\n      url: \"${DNSQ_TEST_SET}\"\n      type: slack\n",
+			"12:7: alerts: sinks: key \"type\" is already defined at line 10 [duplicate-key]"},
+		{"duplicate record type",
+			head + "      www:\n        A: 192.0.2.1\n        A: 192.0.2.2\n",
+			"10:9: owner www: key \"A\" is already defined at line 9 [duplicate-key]"},
+	}
+	t.Setenv("DNSQ_TEST_SET", "s3cr3t-value")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, fs := LoadBytes("dir/c.yaml", []byte(tc.text))
+			var got []string
+			for _, f := range fs {
+				if f.Rule != RuleYAMLSyntax && f.Rule != RuleDuplicateKey {
+					continue
+				}
+				if f.Pos.File != "dir/c.yaml" || f.Severity != Error {
+					t.Errorf("finding %s", f)
+				}
+				got = append(got, fmt.Sprintf("%d:%d: %s [%s]", f.Pos.Line, f.Pos.Col, f.Message, f.Rule))
+			}
+			if g := strings.Join(got, "\n"); g != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", g, tc.want)
+			}
+		})
+	}
+
+	// The file from the bug report, through Load and Finding.String.
+	file := filepath.Join("..", "testdata", "configs", "bad-syntax.yaml")
+	_, fs := Load(file)
+	if len(fs) != 1 || fs[0].String() != file+":7:49: error: YAML: did not find expected ',' or ']'" {
+		t.Errorf("%s: %q", file, fsStrings(fs))
+	}
+}
+
+// TestNestedDuplicateKeysDecode: the first definition of a duplicate key
+// stays, so decoding the settings reports nothing more.
+func TestNestedDuplicateKeysDecode(t *testing.T) {
+	text := "providers:\n  a: { type: memory, tsig: { name: k1., name: k2. } }\n  b: { type: memory }\n" +
+		"zones:\n  example.com.:\n    providers: [a, b]\n    records: { \"@\": { NS: [ns1.a.net.] } }\n"
+	cfg, fs := LoadBytes("c.yaml", []byte(text))
+	if got := got(fs, "c.yaml"); strings.Join(got, ",") != "2:41 duplicate-key" {
+		t.Fatalf("findings %q", got)
+	}
+	var s struct {
+		TSIG struct {
+			Name string `yaml:"name"`
+		} `yaml:"tsig"`
+	}
+	if err := cfg.Provider("a").Decode(&s); err != nil || s.TSIG.Name != "k1." {
+		t.Errorf("decode: %+v, %v", s, err)
+	}
+}
+
+// FuzzYAMLErrorPos: whatever the input, the position of a YAML error is
+// inside the file (line 1 to one past the last line, column 1 or more) or
+// unknown (0, 0), and finding it never panics. Seeds:
+// testdata/fuzz/FuzzYAMLErrorPos.
+func FuzzYAMLErrorPos(f *testing.F) {
+	f.Add([]byte("zones: [a, b, records: {} }\n"))
+	f.Add([]byte("a:\n\tb: 1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 4096 {
+			return
+		}
+		err := decodeDocs(data)
+		if err == nil {
+			return
+		}
+		line, col := yamlErrorPos(data, err)
+		lines := bytes.Count(data, []byte("\n")) + 1
+		if (line == 0) != (col == 0) || line < 0 || line > lines || col < 0 {
+			t.Fatalf("position %d:%d in %d lines for %v", line, col, lines, err)
+		}
+		if line > 0 {
+			l := strings.Split(string(data), "\n")[line-1]
+			if col > utf8.RuneCountInString(l)+1 {
+				t.Fatalf("column %d past the end of line %d %q (%v)", col, line, l, err)
+			}
+		}
+	})
+}
+
+// BenchmarkSyntaxErrorPosition locates a syntax error near the end of a
+// configuration of just under 1 MiB, the largest whose errors get a column:
+// the worst case of yamlErrorPos.
+func BenchmarkSyntaxErrorPosition(b *testing.B) {
+	text := genConfig(25000)
+	if len(text) > maxColumnSearchBytes {
+		b.Fatalf("%d bytes: over the column search bound", len(text))
+	}
+	i := strings.LastIndex(text[:len(text)-100], "\n") + 1
+	data := []byte(text[:i] + "      bad: { A: [192.0.2.1 }\n" + text[i:])
+	line := strings.Count(text[:i], "\n") + 1
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_, fs := LoadBytes("big.yaml", data)
+		if len(fs) != 1 || fs[0].Pos.Line != line || fs[0].Pos.Col != 28 {
+			b.Fatalf("findings %v, want one at %d:28", fs, line)
 		}
 	}
 }

@@ -80,7 +80,8 @@ for node_exporter's textfile collector).
 time is over. --alert then notifies the sinks of the alerts: section.
 
 Exit codes, for every output format: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
-(the check could not run: bad flags, bad config, no nameserver to ask).`,
+(the check could not run: bad flags, bad config, no nameserver to ask,
+nothing the check asked answered).`,
 		Example: `  dnsquorum check
   dnsquorum check --zone example.com. -o nagios
   dnsquorum check --parent 127.0.0.10 -p 5353 --mode axfr

@@ -43,6 +43,9 @@ written as \DDD escapes, which every server's parser accepts.
 The output goes to standard output, or with --output to FILE (replaced
 atomically).
 
+Export never talks to a provider: ${ENV} references in provider settings may
+be unset (a job without credentials can export).
+
 Exit codes: 0 written; 1 error.`,
 		Example: `  dnsquorum export --zone example.com. --format bind --output example.com.zone
   named-checkzone example.com example.com.zone`,
@@ -67,7 +70,9 @@ Exit codes: 0 written; 1 error.`,
 }
 
 func exportRun(opts *exportOptions) error {
-	cfg, err := opts.Factory.Config()
+	// Export writes the desired records only: it needs no provider
+	// secrets.
+	cfg, err := opts.Factory.DesiredConfig()
 	if err != nil {
 		return err
 	}

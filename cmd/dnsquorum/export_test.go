@@ -224,3 +224,50 @@ func checkZoneFile(t *testing.T, origin, path string) {
 		}
 	}
 }
+
+// unsetEnv unsets an environment variable for the test (restored after).
+func unsetEnv(t *testing.T, name string) {
+	t.Helper()
+	t.Setenv(name, "")
+	if err := os.Unsetenv(name); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestExportWithoutProviderSecrets: export reads the desired zones only,
+// so a provider secret left unset in the environment (a CI job without
+// credentials) does not stop it; validate and diff, which need the
+// providers, still fail naming the variable.
+func TestExportWithoutProviderSecrets(t *testing.T) {
+	cfg := filepath.Join(writeFiles(t, map[string]string{"dnsquorum.yaml": exportConfig}), "dnsquorum.yaml")
+	unsetEnv(t, "DNSQ_EXPORT_SECRET")
+	for _, format := range []string{"bind", "yaml"} {
+		code, out, errOut := execCLI(t, "-c", cfg, "export", "--zone", "example.com.", "--format", format)
+		if code != ExitOK || errOut != "" || !strings.Contains(out, "192.0.2.53") {
+			t.Errorf("export --format %s with the secret unset: exit %d, stderr %q, stdout:\n%s", format, code, errOut, out)
+		}
+	}
+
+	code, out, errOut := execCLI(t, "-c", cfg, "validate")
+	want := cfg + `:2:29: error: provider "a": environment variable DNSQ_EXPORT_SECRET is not set`
+	if code != ExitError || !strings.Contains(out+errOut, want) {
+		t.Errorf("validate: exit %d, stdout %q, stderr %q; want exit 1 and %q", code, out, errOut, want)
+	}
+	code, out, errOut = execCLI(t, "-c", cfg, "diff")
+	if code != ExitError || out != "" || !strings.Contains(errOut, want) {
+		t.Errorf("diff: exit %d, stdout %q, stderr %q; want exit 1 and %q", code, out, errOut, want)
+	}
+}
+
+// TestExportStillRefusesBadConfigs: only unset variables are forgiven;
+// any other error of the file stops export, unset variables unmentioned.
+func TestExportStillRefusesBadConfigs(t *testing.T) {
+	bad := strings.Replace(exportConfig, "A: 192.0.2.53", "A: 192.0.2.530", 1)
+	cfg := filepath.Join(writeFiles(t, map[string]string{"dnsquorum.yaml": bad}), "dnsquorum.yaml")
+	unsetEnv(t, "DNSQ_EXPORT_SECRET")
+	code, out, errOut := execCLI(t, "-c", cfg, "export", "--zone", "example.com.")
+	if code != ExitError || out != "" || !strings.Contains(errOut, cfg+":15:17: error: ns1.example.com. A \"192.0.2.530\"") ||
+		strings.Contains(errOut, "DNSQ_EXPORT_SECRET") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}

@@ -319,3 +319,25 @@ func TestImportFileRelativePath(t *testing.T) {
 		t.Errorf("positions should name sub/example.com.zone:\n%s", errOut)
 	}
 }
+
+// TestImportFileAndSchemaNeedNoConfig: import --file and schema read no
+// configuration, so neither a missing file nor unset provider secrets
+// stop them.
+func TestImportFileAndSchemaNeedNoConfig(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"example.com.zone": importZoneFile,
+		"mail.inc":         importMailInc,
+		"dnsquorum.yaml":   "providers:\n  a: { type: memory, token: \"${DNSQ_IMPORT_UNSET}\" }\n  b: { type: memory }\nzones: {}\n",
+	})
+	unsetEnv(t, "DNSQ_IMPORT_UNSET")
+	for _, cfg := range []string{filepath.Join(dir, "dnsquorum.yaml"), filepath.Join(dir, "missing.yaml")} {
+		code, out, errOut := execCLI(t, "-c", cfg, "import", "--file", filepath.Join(dir, "example.com.zone"), "--zone", "example.com.")
+		if code != ExitOK || !strings.Contains(out, "example.com.:") || strings.Contains(errOut, "error") {
+			t.Errorf("-c %s import --file: exit %d, stderr %q, stdout:\n%s", cfg, code, errOut, out)
+		}
+		code, out, errOut = execCLI(t, "-c", cfg, "schema")
+		if code != ExitOK || errOut != "" || !strings.Contains(out, `"$schema"`) {
+			t.Errorf("-c %s schema: exit %d, stderr %q", cfg, code, errOut)
+		}
+	}
+}

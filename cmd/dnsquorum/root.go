@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,10 @@ type Factory struct {
 	cfg     *zone.Config
 	cfgErr  error
 
+	desiredOnce sync.Once
+	desired     *zone.Config
+	desiredErr  error
+
 	provMu sync.Mutex
 	provs  map[string]providers.Provider
 }
@@ -42,6 +47,29 @@ func (f *Factory) Config() (*zone.Config, error) {
 		f.cfg = cfg
 	})
 	return f.cfg, f.cfgErr
+}
+
+// DesiredConfig loads the configuration once for the commands that only
+// read the desired zones and never talk to a provider (export): like
+// Config, except that a ${ENV} variable left unset in provider or alert
+// settings is not an error, and the adapters' settings are not checked.
+// Every other error of the file still fails it; validate, diff, sync and
+// check keep using Config, where unset variables matter. Secrets found
+// while loading are registered with IO for redaction.
+func (f *Factory) DesiredConfig() (*zone.Config, error) {
+	f.desiredOnce.Do(func() {
+		cfg, fs := zone.Load(f.ConfigPath)
+		if cfg != nil {
+			f.IO.AddSecrets(cfg.Secrets...)
+		}
+		fs = slices.DeleteFunc(fs, func(fd zone.Finding) bool { return fd.Rule == zone.RuleUnsetEnv })
+		if fs.HasErrors() {
+			f.desiredErr = fs.Err()
+			return
+		}
+		f.desired = cfg
+	})
+	return f.desired, f.desiredErr
 }
 
 // Provider returns the provider named name, built once.

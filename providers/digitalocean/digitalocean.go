@@ -16,7 +16,9 @@
 // the next run converges). The apex NS records (ns1-3.digitalocean.com)
 // and the SOA are DigitalOcean's: neither read nor written. TXT data is one
 // text without string boundaries: a TXT record of several strings cannot be
-// stored as such (refused with an error naming the record). Minimum TTL 30.
+// stored as such (refused with an error naming the record; validate reports
+// it first, see providers.Capabilities.SingleStringTXT), except a text over
+// 255 octets, stored joined. Minimum TTL 30.
 package digitalocean
 
 import (
@@ -140,9 +142,10 @@ func New(s Settings) (*Provider, error) {
 	return p, nil
 }
 
-// Capabilities: no apex NS, no atomic batches, minimum TTL 30.
+// Capabilities: no apex NS, no atomic batches, minimum TTL 30, one text
+// per TXT record.
 func (p *Provider) Capabilities() providers.Capabilities {
-	return providers.Capabilities{Types: supported, RateLimit: DefaultRateLimit, MinTTL: MinTTL}
+	return providers.Capabilities{Types: supported, RateLimit: DefaultRateLimit, MinTTL: MinTTL, SingleStringTXT: true}
 }
 
 // wrap names the zone, marks 429 and 5xx transient (with Retry-After or
@@ -310,7 +313,7 @@ func toRequest(rr dns.RR, origin string) (*godo.DomainRecordEditRequest, error) 
 	case *dns.CAA:
 		req.Data, req.Flags, req.Tag = v.Value, int(v.Flag), v.Tag
 	case *dns.TXT:
-		if len(v.Txt) > 1 && !longSplit(v.Txt) {
+		if !providers.OneText(v.Txt) {
 			return nil, fmt.Errorf("TXT %s has %d strings: DigitalOcean stores one text per record", h.Name, len(v.Txt))
 		}
 		req.Data = providers.ToLibdns(rr, origin).RR().Data
@@ -318,17 +321,6 @@ func toRequest(rr dns.RR, origin string) (*godo.DomainRecordEditRequest, error) 
 		return nil, fmt.Errorf("%s: type not supported by DigitalOcean", dns.Type(h.Rrtype))
 	}
 	return req, nil
-}
-
-// longSplit reports whether ss is one long text split into 255-octet
-// strings (as Normalize splits it), which DigitalOcean stores as one text.
-func longSplit(ss []string) bool {
-	for _, s := range ss[:len(ss)-1] {
-		if len(zone.UnescapeStrings(s)) != 255 {
-			return false
-		}
-	}
-	return true
 }
 
 // ApplyChanges applies the changes one record request at a time: deletes,

@@ -51,7 +51,6 @@ func TestConformance(t *testing.T) {
 	_, p, _ := setup(t, Settings{RateLimit: 1000})
 	p.perPage = 50
 	providertest.Run(t, providertest.Options{Provider: p, Zone: testZone, Short: testing.Short(), SkipScenarios: map[string]string{
-		"Types/TXT/long":    "DigitalOcean keeps one string per TXT record; a text over 255 octets is several",
 		"Types/TXT/multi":   "DigitalOcean keeps one string per TXT record",
 		"Types/TXT/unicode": "the scenario updates to a two-string TXT; DigitalOcean keeps one string per record",
 	}})
