@@ -208,7 +208,12 @@ func (l *loader) validateZone(z *ZoneConfig, recs []sourceRecord, sourceKey *yam
 		}
 		desc := fmt.Sprintf("%s %s", h.Name, dns.Type(h.Rrtype))
 		if ipLike(target, z.Name) {
-			l.add(r.pos, Error, RuleTargetIsIP, z.Name, "%s: target %s is an IP address; %s targets must be host names (with A/AAAA records)", desc, target, dns.Type(h.Rrtype))
+			shown := target
+			if ip := strings.TrimSuffix(target, "."); net.ParseIP(ip) == nil {
+				// Written without the final dot: show what was written.
+				shown = fmt.Sprintf("%s (read as %s)", RelativeName(target, z.Name), target)
+			}
+			l.add(r.pos, Error, RuleTargetIsIP, z.Name, "%s: target %s is an IP address; %s targets must be host names (with A/AAAA records)", desc, shown, dns.Type(h.Rrtype))
 			continue
 		}
 		if h.Rrtype != dns.TypeCNAME && InZone(target, z.Name) && has(target, dns.TypeCNAME) {

@@ -71,7 +71,7 @@ func TestValidateText(t *testing.T) {
 		path + `:6:23: error: zone example.com.: unknown provider "c" (defined: a, b)`,
 		path + `:8:45: error: example.com. CNAME: a CNAME cannot be at the zone's apex (SOA and NS live there)`,
 		path + `:9:18: error: www.example.com. A "300.1.1.1": dns: bad A A: "300.1.1.1"`,
-		path + `:9:47: error: www.example.com. MX: target 192.0.2.1.example.com. is an IP address; MX targets must be host names (with A/AAAA records)`,
+		path + `:9:47: error: www.example.com. MX: target 192.0.2.1 (read as 192.0.2.1.example.com.) is an IP address; MX targets must be host names (with A/AAAA records)`,
 		path + `:11:5: warning: zone example.net. is served by one provider only; dnsquorum exists to serve a zone from two or more independent providers`,
 		"",
 	}, "\n")
