@@ -16,7 +16,7 @@ func FromCheck(res *check.Result) ZoneReport {
 			rep.Incomplete = true
 		}
 		rep.Problems = append(rep.Problems, Problem{
-			Zone: f.Zone, Check: f.Check, Nameserver: f.Nameserver, Address: f.Address, Record: f.Record,
+			Zone: f.Zone, Check: f.Check, Nameserver: f.Nameserver, Provider: f.Provider, Address: f.Address, Record: f.Record,
 			Severity: Severity(f.Severity.ExitCode()), Expected: f.Expected, Got: f.Got, Message: f.Message,
 		})
 	}

@@ -92,15 +92,18 @@ func ParseSeverity(v string) (Severity, error) {
 // identity (Key) is the zone, check, nameserver, address and record: the
 // severity and texts may change while the problem stays the same.
 type Problem struct {
-	Zone       string   `json:"zone"`
-	Check      string   `json:"check"`
-	Nameserver string   `json:"nameserver,omitempty"`
-	Address    string   `json:"address,omitempty"`
-	Record     string   `json:"record,omitempty"`
-	Severity   Severity `json:"severity"`
-	Expected   string   `json:"expected,omitempty"`
-	Got        string   `json:"got,omitempty"`
-	Message    string   `json:"message"`
+	Zone       string `json:"zone"`
+	Check      string `json:"check"`
+	Nameserver string `json:"nameserver,omitempty"`
+	// Provider is the provider the nameserver belongs to, if known; it is
+	// not part of the key (a nameserver is one problem, whoever runs it).
+	Provider string   `json:"provider,omitempty"`
+	Address  string   `json:"address,omitempty"`
+	Record   string   `json:"record,omitempty"`
+	Severity Severity `json:"severity"`
+	Expected string   `json:"expected,omitempty"`
+	Got      string   `json:"got,omitempty"`
+	Message  string   `json:"message"`
 }
 
 // Key identifies the problem: "zone|check|nameserver|address|record".

@@ -198,6 +198,7 @@ type docItem struct {
 	Zone             string     `json:"zone"`
 	Check            string     `json:"check"`
 	Nameserver       string     `json:"nameserver,omitempty"`
+	Provider         string     `json:"provider,omitempty"`
 	Address          string     `json:"address,omitempty"`
 	Record           string     `json:"record,omitempty"`
 	Severity         string     `json:"severity"`
