@@ -144,6 +144,11 @@ func syncRun(ctx context.Context, opts *syncOptions) error {
 		if err != nil || !ok {
 			return exitCode(ExitError, errors.New("not confirmed; nothing applied"))
 		}
+		// Time passed while the plans were read: apply them only if what
+		// they were computed against is still there.
+		if err := checkBasis(ctx, work); err != nil {
+			return exitCode(ExitError, err)
+		}
 	}
 	var results []applyOutcome
 	if opts.Staged {
@@ -152,6 +157,29 @@ func syncRun(ctx context.Context, opts *syncOptions) error {
 		results = applyAll(ctx, ios, work)
 	}
 	return reportApply(ios, slices.Concat(planFailed, inSync, results))
+}
+
+// checkBasis plans every target again and refuses when a provider's records
+// changed since the plan shown was computed (Terraform's "saved plan is
+// stale"): the user confirmed changes against what they saw.
+func checkBasis(ctx context.Context, work []planOutcome) error {
+	targets := make([]providers.Target, len(work))
+	for i, w := range work {
+		targets[i] = w.Target
+	}
+	var stale []string
+	for i, o := range planTargets(ctx, targets) {
+		switch {
+		case o.Err != nil:
+			stale = append(stale, o.Err.Error())
+		case o.Plan.Basis != work[i].Plan.Basis:
+			stale = append(stale, fmt.Sprintf("provider %s: zone %s: its records changed since the plan was shown", o.Target.Name, o.Target.Zone.Name))
+		}
+	}
+	if len(stale) > 0 {
+		return fmt.Errorf("the plans are stale; nothing applied (run sync again to see the new plans):\n  %s", strings.Join(stale, "\n  "))
+	}
+	return nil
 }
 
 // applyAll applies every plan concurrently; one failure does not stop the

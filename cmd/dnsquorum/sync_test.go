@@ -229,3 +229,66 @@ func TestSyncProgressOnTTYOnly(t *testing.T) {
 		}
 	})
 }
+
+// sneakyReader answers the confirmation prompt, but first runs edit: a
+// change made behind the tool's back while the user reads the plan.
+type sneakyReader struct {
+	edit func()
+	r    *strings.Reader
+}
+
+func (s *sneakyReader) Read(p []byte) (int, error) {
+	if s.edit != nil {
+		s.edit()
+		s.edit = nil
+	}
+	return s.r.Read(p)
+}
+
+// TestSyncConfirmOnTerminal: on a terminal sync asks; "n" applies nothing,
+// "y" applies, and a provider whose records changed while the question was
+// open makes the plans stale and nothing is applied.
+func TestSyncConfirmOnTerminal(t *testing.T) {
+	cfg, a, _ := writeConfig(t, baseRecords)
+	prompt := func(answer string, edit func()) (int, string, string) {
+		ios, out, errOut := TestIO("")
+		ios.In = &sneakyReader{edit: edit, r: strings.NewReader(answer)}
+		ios.SetTTY(true, true, true)
+		code := Run([]string{"-c", cfg, "sync"}, ios)
+		return code, out.String(), errOut.String()
+	}
+	code, _, errOut := prompt("n\n", nil)
+	if code != ExitError || !strings.Contains(errOut, "Apply 2 plan(s)? [y/N]") || !strings.Contains(errOut, "not confirmed") {
+		t.Fatalf("answer n: exit %d, stderr %q", code, errOut)
+	}
+	if code, _, _ := run(t, "-c", cfg, "diff"); code != ExitChanges {
+		t.Fatalf("after n, diff exit %d, want 2", code)
+	}
+	if code, out, errOut := prompt("y\n", nil); code != ExitOK {
+		t.Fatalf("answer y: exit %d\n%s%s", code, out, errOut)
+	}
+
+	// A new plan is pending (a record was added to the file's zone: simulate
+	// by removing one from alpha); while the user reads it, alpha changes.
+	www := zone.MustParse("example.com.", "www 300 IN CNAME example.com.").Sorted()[0]
+	if _, err := a.ApplyChanges(t.Context(), "example.com.", []zone.Change{{Action: zone.Delete, Key: www.Key(), Old: www}}); err != nil {
+		t.Fatal(err)
+	}
+	rogue := zone.MustParse("example.com.", "rogue 300 IN A 198.51.100.7").Sorted()[0]
+	code, out, errOut := prompt("y\n", func() {
+		if _, err := a.ApplyChanges(t.Context(), "example.com.", []zone.Change{{Action: zone.Create, Key: rogue.Key(), New: rogue}}); err != nil {
+			t.Error(err)
+		}
+	})
+	if code != ExitError || !strings.Contains(errOut, "stale") || !strings.Contains(errOut, "provider alpha: zone example.com.: its records changed") {
+		t.Fatalf("stale plan: exit %d\n%s%s", code, out, errOut)
+	}
+	got, err := a.ReadZone(t.Context(), "example.com.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, _ := zone.FromRecords(got)
+	if set.Get(www.Key()) != nil {
+		t.Errorf("the stale plan was applied: www is back")
+	}
+}
