@@ -31,6 +31,9 @@ type syncOptions struct {
 	Parents  []string
 	Resolver string
 	Port     int
+	// PlanFile is a `diff -o json` file whose plans are applied instead of
+	// planning now (refused when stale).
+	PlanFile string
 }
 
 func init() {
@@ -47,6 +50,10 @@ func NewCmdSync(f *Factory, runF func(*syncOptions) error) *cobra.Command {
 terminal (never without one: pass --yes), then applies each plan exactly, to all
 providers concurrently. One provider failing never stops the others; transient
 failures are retried with backoff. A re-run after any partial failure converges.
+
+With --plan FILE, the plans a "diff -o json > FILE" wrote are applied instead,
+exactly, after checking that no provider's records changed since (a stale
+plan is refused and nothing is applied): review a plan in CI, apply that plan.
 
 Plans whose updates and deletes touch more than the zone's safety threshold of
 existing records (default 30% once a zone has 10 or more) are refused without
@@ -68,6 +75,7 @@ or failed provider.`,
 	cmd.Flags().StringSliceVar(&opts.Zones, "zone", nil, "only these zones (repeatable)")
 	cmd.Flags().StringSliceVar(&opts.Providers, "provider", nil, "only these providers (repeatable)")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "show the plans, change nothing")
+	cmd.Flags().StringVar(&opts.PlanFile, "plan", "", "apply the plans a `diff -o json` wrote to this file, exactly; refused when a provider changed since")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "apply plans over the safety threshold")
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().BoolVar(&opts.Staged, "staged", false, "apply to one provider at a time, waiting until its nameservers serve the new data")
@@ -98,7 +106,15 @@ func syncRun(ctx context.Context, opts *syncOptions) error {
 	if err != nil {
 		return err
 	}
-	outcomes := planTargets(ctx, targets)
+	var outcomes []planOutcome
+	if opts.PlanFile != "" {
+		outcomes, err = savedPlans(ctx, opts.PlanFile, targets)
+		if err != nil {
+			return exitCode(ExitError, err)
+		}
+	} else {
+		outcomes = planTargets(ctx, targets)
+	}
 	var work []planOutcome
 	var planFailed, inSync []applyOutcome
 	unsafe := 0
@@ -163,12 +179,8 @@ func syncRun(ctx context.Context, opts *syncOptions) error {
 // changed since the plan shown was computed (Terraform's "saved plan is
 // stale"): the user confirmed changes against what they saw.
 func checkBasis(ctx context.Context, work []planOutcome) error {
-	targets := make([]providers.Target, len(work))
-	for i, w := range work {
-		targets[i] = w.Target
-	}
 	var stale []string
-	for i, o := range planTargets(ctx, targets) {
+	for i, o := range planTargets(ctx, targetsOf(work)) {
 		switch {
 		case o.Err != nil:
 			stale = append(stale, o.Err.Error())

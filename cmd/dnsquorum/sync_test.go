@@ -292,3 +292,63 @@ func TestSyncConfirmOnTerminal(t *testing.T) {
 		t.Errorf("the stale plan was applied: www is back")
 	}
 }
+
+// TestSyncSavedPlan: diff -o json writes the plans, sync --plan applies
+// exactly those; a provider that changed since makes them stale and nothing
+// is applied.
+func TestSyncSavedPlan(t *testing.T) {
+	cfg, a, b := writeConfig(t, baseRecords)
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	save := func() {
+		t.Helper()
+		code, out, errOut := run(t, "-c", cfg, "diff", "-o", "json")
+		if code != ExitChanges {
+			t.Fatalf("diff: exit %d\n%s", code, errOut)
+		}
+		if err := os.WriteFile(planFile, []byte(out), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save()
+	code, out, errOut := run(t, "-c", cfg, "sync", "--yes", "--plan", planFile)
+	if code != ExitOK || !strings.Contains(out, "ok alpha example.com.: 4 changes applied") {
+		t.Fatalf("sync --plan: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, _ := run(t, "-c", cfg, "diff"); code != ExitOK {
+		t.Fatalf("diff after sync --plan: exit %d", code)
+	}
+
+	// A plan saved, then beta changes before it is applied: stale.
+	www := zone.MustParse("example.com.", "www 300 IN CNAME example.com.").Sorted()[0]
+	for _, p := range []*memory.Provider{a, b} {
+		if _, err := p.ApplyChanges(t.Context(), "example.com.", []zone.Change{{Action: zone.Delete, Key: www.Key(), Old: www}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save()
+	rogue := zone.MustParse("example.com.", "rogue 300 IN A 198.51.100.7").Sorted()[0]
+	if _, err := b.ApplyChanges(t.Context(), "example.com.", []zone.Change{{Action: zone.Create, Key: rogue.Key(), New: rogue}}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(t, "-c", cfg, "sync", "--yes", "--plan", planFile)
+	if code != ExitError || !strings.Contains(errOut, "stale") || !strings.Contains(errOut, "provider beta: zone example.com.") {
+		t.Fatalf("stale saved plan: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, _ := run(t, "-c", cfg, "diff", "--provider", "alpha"); code != ExitChanges {
+		t.Errorf("nothing may be applied from a stale plan file, alpha included")
+	}
+	// --provider alpha applies alpha's saved plan alone: alpha did not change.
+	code, out, errOut = run(t, "-c", cfg, "sync", "--yes", "--plan", planFile, "--provider", "alpha")
+	if code != ExitOK || !strings.Contains(out, "ok alpha example.com.: 1 changes applied") {
+		t.Fatalf("sync --plan --provider alpha: exit %d\n%s%s", code, out, errOut)
+	}
+
+	// Not a plan file.
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"format_version": 9, "plans": []}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, "-c", cfg, "sync", "--yes", "--plan", bad); code != ExitError || !strings.Contains(errOut, "format_version 9") {
+		t.Errorf("bad plan file: exit %d, %q", code, errOut)
+	}
+}
