@@ -134,6 +134,7 @@ func (e *ApplyError) Unwrap() error { return e.Err }
 // Re-running after a failure converges: a new plan holds only what did not
 // land.
 func Apply(ctx context.Context, p Provider, plan *zone.Plan) (int, error) {
+	changes := applyOrder(plan.Changes)
 	applied := 0
 	fail := func(c zone.Change, err error) (int, error) {
 		return applied, &ApplyError{Provider: plan.Provider, Zone: plan.Zone, Change: c, Applied: applied, Err: err}
@@ -141,11 +142,11 @@ func Apply(ctx context.Context, p Provider, plan *zone.Plan) (int, error) {
 	if b, ok := p.(Batcher); ok {
 		size := p.Capabilities().MaxBatchChanges
 		if size <= 0 {
-			size = len(plan.Changes)
+			size = len(changes)
 		}
-		for start := 0; start < len(plan.Changes); {
-			end := min(start+size, len(plan.Changes))
-			batch := plan.Changes[start:end]
+		for start := 0; start < len(changes); {
+			end := min(start+size, len(changes))
+			batch := changes[start:end]
 			err := Retry(ctx, func() error {
 				for {
 					n, err := b.ApplyChanges(ctx, plan.Zone, batch)
@@ -177,7 +178,7 @@ func Apply(ctx context.Context, p Provider, plan *zone.Plan) (int, error) {
 		}
 		return applied, nil
 	}
-	for _, c := range plan.Changes {
+	for _, c := range changes {
 		err := Retry(ctx, func() error { return applyOne(ctx, p, plan.Zone, c) })
 		if err != nil {
 			return fail(c, err)
@@ -185,6 +186,50 @@ func Apply(ctx context.Context, p Provider, plan *zone.Plan) (int, error) {
 		applied++
 	}
 	return applied, nil
+}
+
+// applyOrder returns the changes in the order they are sent. The set is
+// the plan's, exactly, and the changes at one owner name stay together (an
+// adapter may need them in one message, as a type change does); only the
+// order of the names differs: first the names where an address record (A,
+// AAAA) is created or updated, then the others, then the names where one is
+// only deleted, each group in the plan's canonical order. A backend may
+// check each batch on its own: BIND refuses an UPDATE adding an MX, SRV or
+// NS whose in-zone target has no address yet (check-integrity), which
+// happens when the target's A record falls in a later message of a large
+// sync.
+func applyOrder(changes []zone.Change) []zone.Change {
+	const (
+		addrFirst = iota
+		middle
+		addrLast
+	)
+	group := map[string]int{}
+	for _, c := range changes {
+		g, seen := group[c.Key.Name]
+		if !seen {
+			g = middle
+		}
+		if c.Key.Type == dns.TypeA || c.Key.Type == dns.TypeAAAA {
+			if c.Action == zone.Delete {
+				if g == middle {
+					g = addrLast
+				}
+			} else {
+				g = addrFirst
+			}
+		}
+		group[c.Key.Name] = g
+	}
+	out := make([]zone.Change, 0, len(changes))
+	for _, want := range []int{addrFirst, middle, addrLast} {
+		for _, c := range changes {
+			if group[c.Key.Name] == want {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }
 
 // applyOne applies one change through the libdns interfaces.
