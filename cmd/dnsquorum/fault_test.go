@@ -75,8 +75,8 @@ func (f *flaky) Capabilities() providers.Capabilities {
 // sync; the other finishes, the summary names what landed where, nothing
 // outside the plan changed, and the next sync converges.
 func TestSyncPartialFailureConverges(t *testing.T) {
-	store := t.Name() + "-flaky"
-	good := t.Name() + "-good"
+	store := storeName(t, "flaky")
+	good := storeName(t, "good")
 	cfg := fmt.Sprintf(`providers:
   good:  { type: memory, store: %q }
   flaky: { type: test-flaky, store: %q }
@@ -144,7 +144,7 @@ zones:
 // TestSyncUnreachableProviderOthersFinish: a provider that cannot even be
 // read fails alone; the summary still lists it.
 func TestSyncUnreachableProviderOthersFinish(t *testing.T) {
-	good := t.Name() + "-good"
+	good := storeName(t, "good")
 	cfg := fmt.Sprintf(`providers:
   good: { type: memory, store: %q }
   dead: { type: rfc2136, server: "127.0.0.1:9", timeout: 300ms }

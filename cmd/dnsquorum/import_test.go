@@ -205,7 +205,7 @@ func seedMemory(t *testing.T, name, origin, text string) {
 }
 
 func TestImportProvider(t *testing.T) {
-	store := t.Name()
+	store := storeName(t, "import")
 	seedMemory(t, store, "example.com.", `@ 3600 NS ns1.example.net.
 @ 3600 NS ns2.example.org.
 www 300 A 192.0.2.1

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -14,11 +15,19 @@ import (
 	"github.com/dnsquorum/dnsquorum/zone"
 )
 
+var storeSeq atomic.Int64
+
+// storeName returns a shared memory store name unique to this test run, so
+// that -count=N runs never see an earlier run's zones.
+func storeName(t *testing.T, suffix string) string {
+	return fmt.Sprintf("%s-%d-%s", t.Name(), storeSeq.Add(1), suffix)
+}
+
 // writeConfig writes a config file with two shared memory providers named
 // after the test, and returns its path and the two stores.
 func writeConfig(t *testing.T, records string) (string, *memory.Provider, *memory.Provider) {
 	t.Helper()
-	a, b := t.Name()+"-a", t.Name()+"-b"
+	a, b := storeName(t, "a"), storeName(t, "b")
 	cfg := fmt.Sprintf(`providers:
   alpha: { type: memory, store: %q }
   beta:  { type: memory, store: %q }
