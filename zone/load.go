@@ -1069,15 +1069,18 @@ func (l *loader) masterFile(z *ZoneConfig, n *yaml.Node) []sourceRecord {
 		l.errorf(n, RuleMasterFile, z.Name, "%s: %s is not a regular file", what, path)
 		return nil
 	}
+	// Every parse error is a finding; the records read around them are
+	// still checked.
 	mrs, err := ReadMasterFile(name, z.Name, l.cfg.Dir, z.DefaultTTL)
 	if err != nil {
-		var mfe *MasterFileError
-		if errors.As(err, &mfe) {
-			l.add(mfe.Pos, Error, RuleMasterFile, z.Name, "%s", mfe.Msg)
+		var mfes MasterFileErrors
+		if errors.As(err, &mfes) {
+			for _, mfe := range mfes {
+				l.add(mfe.Pos, Error, RuleMasterFile, z.Name, "%s", mfe.Msg)
+			}
 		} else {
 			l.errorf(n, RuleMasterFile, z.Name, "%s: %v", what, err)
 		}
-		return nil
 	}
 	out := make([]sourceRecord, 0, len(mrs))
 	for _, mr := range mrs {

@@ -658,6 +658,8 @@ zones:
 		zf+":6 "+RuleCNAMEWithOtherData, // the CNAME set's origin is its first record, line 5
 		zf+":7 "+RuleTargetIsIP,
 		bf+":2:10 "+RuleMasterFile,
+		// The good records around a parse error are still checked.
+		bf+":1 "+RuleApexNSMissingProvider,
 	)
 	want[slices.Index(want, zf+":6 "+RuleCNAMEWithOtherData)] = zf + ":5 " + RuleCNAMEWithOtherData
 	slices.Sort(want)

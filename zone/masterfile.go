@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -30,10 +31,19 @@ type MasterRecord struct {
 // allowed for files inside baseDir (relative paths resolve against baseDir,
 // like BIND's "directory", whichever file holds the directive); an include
 // that escapes it, after symbolic links are resolved, is refused. Records
-// are returned as parsed (not normalized), in file order. Errors are
-// *MasterFileError values naming file and line (and the column of the
-// offending token when it can be located in the text). The file at path
+// are returned as parsed (not normalized), in file order. The file at path
 // itself may be anywhere; a relative path resolves against baseDir.
+//
+// Every problem is reported in one run: the error is nil or a
+// MasterFileErrors, each a *MasterFileError naming file and line (and the
+// column of the offending token when it can be located in the text), and the
+// records of the good entries are returned beside it. After a parse error the
+// parser resumes at the next entry of the same file (then after the $INCLUDE
+// of each including file) with the state it would have had there: $ORIGIN,
+// $TTL or the last explicit TTL, and the previous owner, restored by
+// directives and a dropped dummy record written before the resumed text. A
+// file that cannot be read, a passed limit, or more than maxMasterErrors
+// errors stop reading.
 //
 // Where each record was written: miekg/dns does not say, so every file is
 // fed to the parser one byte at a time through a reader that counts what was
@@ -52,7 +62,7 @@ func ReadMasterFile(path, origin, baseDir string, defaultTTL uint32) (recs []Mas
 	}
 	origin = dns.Fqdn(origin)
 	if _, ok := dns.IsDomainName(origin); !ok {
-		return nil, &MasterFileError{Pos: Position{File: path}, Msg: fmt.Sprintf("bad origin %q", origin)}
+		return nil, MasterFileErrors{{Pos: Position{File: path}, Msg: fmt.Sprintf("bad origin %q", origin)}}
 	}
 	content, err := readRegularFile(path)
 	if err != nil {
@@ -61,35 +71,94 @@ func ReadMasterFile(path, origin, baseDir string, defaultTTL uint32) (recs []Mas
 		if errors.As(err, &pe) {
 			msg = pe.Err.Error() // the path is in Pos already
 		}
-		return nil, &MasterFileError{Pos: Position{File: path}, Msg: msg, err: err}
+		return nil, MasterFileErrors{{Pos: Position{File: path}, Msg: msg, err: err}}
 	}
 	t := &mfTracker{baseDir: baseDir, names: map[string]*mfFile{}}
 	top := t.newFile(path, path, content)
 	t.top = top
+	top.seg = mfState{origin: origin}
+	if defaultTTL > 0 {
+		top.seg.ttl, top.seg.hasTTL = defaultTTL, true
+	}
+	var errs MasterFileErrors
 	defer func() {
 		// Defense in depth: a panic inside the third-party parser must
 		// become an error, never take the process down.
 		if r := recover(); r != nil {
-			recs, err = nil, &MasterFileError{Pos: Position{File: path}, Msg: fmt.Sprintf("internal error in the master-file parser: %v", r)}
+			errs = append(errs, &MasterFileError{Pos: Position{File: path}, Msg: fmt.Sprintf("internal error in the master-file parser: %v", r)})
+			recs, err = nil, errs
 		}
 	}()
-	zp := dns.NewZoneParser(top, origin, path)
-	if defaultTTL > 0 {
-		zp.SetDefaultTTL(defaultTTL)
-	}
-	zp.SetIncludeAllowed(true)
-	zp.SetIncludeFS(t)
-	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
-		pos := t.recordPos()
-		if len(recs) >= maxMasterRecords {
-			return nil, &MasterFileError{Pos: pos, Msg: fmt.Sprintf("more than %d records", maxMasterRecords)}
+	seen := map[string]bool{}
+	// stack holds the files whose rest is still to be parsed, innermost
+	// last: after a parse error, the rest of the failing file and of each
+	// file including it.
+	stack := []*mfFile{top}
+	for len(stack) > 0 {
+		f := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		zp, dummy := t.parser(f)
+		for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+			if dummy {
+				// The record the prefix wrote to restore the owner.
+				dummy = false
+				t.readsAtRecord = t.reads
+				continue
+			}
+			pos := t.recordPos()
+			if len(recs) >= maxMasterRecords {
+				return nil, append(errs, &MasterFileError{Pos: pos, Msg: fmt.Sprintf("more than %d records", maxMasterRecords)})
+			}
+			recs = append(recs, MasterRecord{RR: rr, Pos: pos})
 		}
-		recs = append(recs, MasterRecord{RR: rr, Pos: pos})
+		perr := zp.Err()
+		if perr == nil {
+			continue
+		}
+		e, failed, line := t.parseError(perr)
+		if key := e.Error(); !seen[key] {
+			seen[key] = true
+			errs = append(errs, e)
+		}
+		if t.limit {
+			break
+		}
+		if len(errs) >= maxMasterErrors {
+			errs = append(errs, &MasterFileError{Pos: Position{File: path}, Msg: fmt.Sprintf("too many errors, stopped after %d", maxMasterErrors)})
+			break
+		}
+		stack = append(stack, t.resume(f, failed, line)...)
 	}
-	if perr := zp.Err(); perr != nil {
-		return nil, t.parseError(perr)
+	if len(errs) > 0 {
+		return recs, errs
 	}
 	return recs, nil
+}
+
+// maxMasterErrors bounds the errors one ReadMasterFile call reports.
+var maxMasterErrors = 100
+
+// MasterFileErrors are the errors of one ReadMasterFile call, in the order
+// met (file order, includes where they are included). errors.As finds the
+// first *MasterFileError (and the *dns.ParseError it wraps) in it.
+type MasterFileErrors []*MasterFileError
+
+// Error renders one error a line.
+func (es MasterFileErrors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap returns the errors, for errors.Is and errors.As.
+func (es MasterFileErrors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
 }
 
 // MasterFileError is an error reading a master file: a parse error, a
@@ -168,6 +237,8 @@ type mfTracker struct {
 	// includes and includeBytes count the included files opened and their
 	// bytes.
 	includes, includeBytes int
+	// limit is set when a limit on includes was passed: reading stops.
+	limit bool
 }
 
 // mfFile is one file's content and how far the parser has read it.
@@ -181,10 +252,25 @@ type mfFile struct {
 	// file; lastLine the line number at lastEnd.
 	lastEnd  int
 	lastLine int
+	// parent is the file whose $INCLUDE opened this one (nil for the top
+	// file), parentOff the parent's offset just after the directive, depth
+	// the include nesting.
+	parent    *mfFile
+	parentOff int
+	depth     int
+	// The segment being parsed: its start offset and line, and the parser
+	// state there. pre is text fed to the parser before the segment to
+	// restore that state, and lineShift turns the parser's line numbers
+	// into the file's.
+	seg       mfState
+	segStart  int
+	segLine   int
+	pre       []byte
+	lineShift int
 }
 
 func (t *mfTracker) newFile(name, display string, content []byte) *mfFile {
-	f := &mfFile{t: t, name: name, display: display, content: content, lastLine: 1}
+	f := &mfFile{t: t, name: name, display: display, content: content, lastLine: 1, segLine: 1}
 	t.names[name] = f
 	return f
 }
@@ -194,6 +280,11 @@ func (t *mfTracker) newFile(name, display string, content []byte) *mfFile {
 func (f *mfFile) ReadByte() (byte, error) {
 	f.t.last = f
 	f.t.reads++
+	if len(f.pre) > 0 {
+		b := f.pre[0]
+		f.pre = f.pre[1:]
+		return b, nil
+	}
 	if f.off >= len(f.content) {
 		return 0, io.EOF
 	}
@@ -266,6 +357,7 @@ func (t *mfTracker) Open(name string) (fs.File, error) {
 		return nil, t.refuse(pos, fmt.Sprintf("$INCLUDE %q: ambiguous with the earlier include of %s", tok, prev.display))
 	}
 	if t.includes++; t.includes > maxIncludes {
+		t.limit = true
 		return nil, t.refuse(pos, fmt.Sprintf("$INCLUDE %q: more than %d includes", tok, maxIncludes))
 	}
 	content, err := readRegularFile(real)
@@ -273,14 +365,22 @@ func (t *mfTracker) Open(name string) (fs.File, error) {
 		return nil, t.refuse(pos, fmt.Sprintf("$INCLUDE %q: %v", tok, err))
 	}
 	if t.includeBytes += len(content); t.includeBytes > maxIncludeBytes {
+		t.limit = true
 		return nil, t.refuse(pos, fmt.Sprintf("$INCLUDE %q: more than %d MiB included", tok, maxIncludeBytes>>20))
+	}
+	if inc.depth+1 > maxIncludeDepth {
+		// The parser counts the depth too, but a parser resumed after an
+		// error starts again from 0.
+		return nil, t.refuse(pos, fmt.Sprintf("$INCLUDE %q: too deeply nested", tok))
 	}
 	// The directive is not a record: the next record of the including
 	// file starts after it (and rescanning it at every include would make
 	// a file of includes quadratic).
 	inc.lastLine += bytes.Count(inc.content[inc.lastEnd:inc.off], []byte{'\n'})
 	inc.lastEnd = inc.off
-	return t.newFile(name, real, content), nil
+	f := t.newFile(name, real, content)
+	f.parent, f.parentOff, f.depth = inc, inc.off, inc.depth+1
+	return f, nil
 }
 
 func (t *mfTracker) refuse(pos Position, msg string) error {
@@ -347,20 +447,22 @@ func (t *mfTracker) recordPos() Position {
 // token and its line and column.
 var parseErrorRE = regexp.MustCompile(` at line: (\d+):(\d+)$`)
 
-// parseError turns the parser's error into a *MasterFileError. The
-// ParseError keeps its position in unexported fields, so it is read back from
-// its message, "file: dns: msg: "tok" at line: L:C".
-func (t *mfTracker) parseError(err error) error {
+// parseError turns the parser's error into a *MasterFileError, and says
+// which file failed and the line of that file to resume after (0: none).
+// The ParseError keeps its position in unexported fields, so it is read back
+// from its message, "file: dns: msg: "tok" at line: L:C".
+func (t *mfTracker) parseError(err error) (*MasterFileError, *mfFile, int) {
 	if t.refused != nil {
 		t.refused.err = err
-		return t.refused
+		return t.refused, t.last, t.refused.Pos.Line
 	}
 	var pe *dns.ParseError
 	if !errors.As(err, &pe) {
-		return &MasterFileError{Pos: Position{File: t.top.display}, Msg: err.Error(), err: err}
+		return &MasterFileError{Pos: Position{File: t.top.display}, Msg: err.Error(), err: err}, t.top, 0
 	}
 	text := pe.Error()
-	// Which file: the longest known parser name the message starts with.
+	// Which file: the longest known parser name the message starts with;
+	// the file read last when it has that name (a file included twice).
 	var f *mfFile
 	for name, cand := range t.names {
 		if strings.HasPrefix(text, name+": dns: ") && (f == nil || len(name) > len(f.name)) {
@@ -370,6 +472,9 @@ func (t *mfTracker) parseError(err error) error {
 	rest := text
 	if f != nil {
 		rest = strings.TrimPrefix(text[len(f.name):], ": ")
+		if t.last != nil && t.last.name == f.name {
+			f = t.last
+		}
 	} else {
 		f = t.top
 	}
@@ -393,6 +498,12 @@ func (t *mfTracker) parseError(err error) error {
 			}
 		}
 	}
+	if line > 0 {
+		// A resumed parser counts from the start of its prefix.
+		if line += f.lineShift; line < f.segLine {
+			line = 0
+		}
+	}
 	pos.Line = line
 	pos.Col = tokenColumn(f.content, line, col, tok)
 	// An error inside the records of a $GENERATE directive: its lexer
@@ -406,7 +517,7 @@ func (t *mfTracker) parseError(err error) error {
 			msg = "$GENERATE: " + msg
 		}
 	}
-	return &MasterFileError{Pos: pos, Msg: msg, err: err}
+	return &MasterFileError{Pos: pos, Msg: msg, err: err}, f, pos.Line
 }
 
 // generating returns the position of the $GENERATE directive being expanded
@@ -617,4 +728,368 @@ func ImportRecords(origin string, recs []MasterRecord) (*RRsets, Findings) {
 		warn(d.first, "import-dnssec", "%d %s record(s) left out: DNSSEC records are each provider's business", d.n, dns.Type(t))
 	}
 	return sets, notes
+}
+
+// maxIncludeDepth is the parser's limit on nested $INCLUDEs.
+const maxIncludeDepth = 7
+
+// mfState is what the parser carries from one entry to the next, and a
+// parser resumed after an error must start with: the origin, the TTL for
+// records that give none (set by $TTL, or by the last explicit TTL when no
+// $TTL came before), and the owner of the last entry that named one (for
+// entries that start with a blank).
+type mfState struct {
+	origin       string
+	ttl          uint32
+	hasTTL       bool
+	ttlDirective bool
+	owner        string
+}
+
+// mfDummyType is the type of the record a resumed parser's prefix writes to
+// set the previous owner; it is dropped.
+const mfDummyType = "TYPE65534"
+
+// parser returns a parser for the segment of f to parse, whose text is
+// preceded by directives (and a dummy record, when dummy) restoring the
+// state there.
+func (t *mfTracker) parser(f *mfFile) (zp *dns.ZoneParser, dummy bool) {
+	st := f.seg
+	f.off, f.lastEnd, f.lastLine = f.segStart, f.segStart, f.segLine
+	var pre strings.Builder
+	if st.hasTTL && st.ttlDirective {
+		fmt.Fprintf(&pre, "$TTL %d\n", st.ttl)
+	}
+	if st.owner != "" {
+		// Class before type: the parser does not ask for a TTL then.
+		fmt.Fprintf(&pre, "%s IN %s \\# 0\n", st.owner, mfDummyType)
+		dummy = true
+	}
+	f.pre = []byte(pre.String())
+	f.lineShift = f.segLine - 1 - strings.Count(pre.String(), "\n")
+	zp = dns.NewZoneParser(f, st.origin, f.name)
+	if st.hasTTL && !st.ttlDirective {
+		zp.SetDefaultTTL(st.ttl)
+	}
+	zp.SetIncludeAllowed(true)
+	zp.SetIncludeFS(t)
+	return zp, dummy
+}
+
+// resume returns the files to parse after failed failed at line (of its
+// own), while the parser of f ran: the rest of failed after the entry
+// holding that line, and the rest of each file including it up to f,
+// innermost last, each with the state the parser would have there.
+func (t *mfTracker) resume(f, failed *mfFile, line int) []*mfFile {
+	var chain []*mfFile // f first, failed last
+	for g := failed; g != nil; g = g.parent {
+		chain = append([]*mfFile{g}, chain...)
+		if g == f {
+			break
+		}
+	}
+	if chain[0] != f {
+		chain = []*mfFile{f} // cannot happen: resume f after the error
+		failed = f
+	}
+	var out []*mfFile
+	for i, g := range chain {
+		target := len(g.content) // nothing left unless told otherwise
+		if g == failed {
+			if line > 0 {
+				target = lineOffset(g.content, line+1)
+			}
+		} else {
+			target = chain[i+1].parentOff
+		}
+		before, last, after, next, nextLine := foldEntries(g, target)
+		if g != failed {
+			// The include's parser started with the includer's state.
+			c := chain[i+1]
+			c.seg = mfState{origin: before.origin, ttl: before.ttl, hasTTL: before.hasTTL, ttlDirective: before.ttlDirective}
+			if last != nil && len(last.tokens) >= 3 && !last.tokens[2].quoted {
+				if o, ok := absoluteName(last.tokens[2].text, before.origin); ok {
+					c.seg.origin = o
+				}
+			}
+			c.segStart, c.segLine = 0, 1
+		}
+		if next <= g.segStart && g == failed {
+			next = len(g.content) // no progress: give up on this file
+		}
+		g.seg, g.segStart, g.segLine = after, next, nextLine
+		if next < len(g.content) {
+			out = append(out, g)
+		}
+	}
+	return out // innermost last, as the stack pops
+}
+
+// lineOffset returns the offset where line (1-based) starts in content, or
+// len(content) when content has fewer lines.
+func lineOffset(content []byte, line int) int {
+	off := 0
+	for l := 1; l < line; l++ {
+		nl := bytes.IndexByte(content[off:], '\n')
+		if nl < 0 {
+			return len(content)
+		}
+		off += nl + 1
+	}
+	return off
+}
+
+// mfEntry is one entry of master-file text: a directive or a record, whose
+// newlines inside parentheses, quotes or parenthesized comments do not end
+// it.
+type mfEntry struct {
+	start, line int
+	// owner: the first token starts the entry (no blank before it) and a
+	// blank follows it, so the parser reads it as an owner or directive.
+	owner  bool
+	tokens []mfEntryToken
+}
+
+type mfEntryToken struct {
+	text   string
+	quoted bool
+}
+
+// foldEntries scans f from its segment start, entry by entry, applying the
+// entries that start before target to the segment's state the way the
+// parser would (including an entry that failed, up to where it failed). It
+// returns the state before the last entry applied and that entry, the state
+// after it, and the offset and line of the first entry not applied.
+func foldEntries(f *mfFile, target int) (before mfState, last *mfEntry, after mfState, next, nextLine int) {
+	st := f.seg
+	before = st
+	next, nextLine = len(f.content), 0
+	scanEntries(f.content, f.segStart, f.segLine, func(e *mfEntry) bool {
+		if e.start >= target {
+			next, nextLine = e.start, e.line
+			return false
+		}
+		before, last = st, e
+		st = st.apply(e)
+		return true
+	})
+	return before, last, st, next, nextLine
+}
+
+// apply returns the state after the parser reads entry e.
+func (st mfState) apply(e *mfEntry) mfState {
+	toks := e.tokens
+	if len(toks) == 0 {
+		return st
+	}
+	if e.owner {
+		switch strings.ToUpper(toks[0].text) {
+		case "$TTL":
+			if len(toks) == 2 && !toks[1].quoted {
+				if ttl, ok := stringToTTL(toks[1].text); ok {
+					st.ttl, st.hasTTL, st.ttlDirective = ttl, true, true
+				}
+			}
+			return st
+		case "$ORIGIN":
+			if len(toks) == 2 && !toks[1].quoted && !isTypeOrClass(toks[1].text) {
+				if o, ok := absoluteName(toks[1].text, st.origin); ok {
+					st.origin = o
+				}
+			}
+			return st
+		case "$INCLUDE", "$GENERATE":
+			return st
+		}
+		if toks[0].quoted {
+			return st
+		}
+		name, ok := absoluteName(toks[0].text, st.origin)
+		if !ok {
+			return st
+		}
+		st.owner = name
+		toks = toks[1:]
+	}
+	sawTTL, sawClass := false, false
+	for _, tok := range toks {
+		if tok.quoted {
+			return st
+		}
+		up := strings.ToUpper(tok.text)
+		if _, ok := dns.StringToType[up]; ok || strings.HasPrefix(up, "TYPE") {
+			return st
+		}
+		if _, ok := dns.StringToClass[up]; ok || strings.HasPrefix(up, "CLASS") {
+			if sawClass {
+				return st
+			}
+			sawClass = true
+			continue
+		}
+		ttl, ok := stringToTTL(tok.text)
+		if !ok || sawTTL {
+			return st
+		}
+		sawTTL = true
+		if !st.hasTTL || !st.ttlDirective {
+			st.ttl, st.hasTTL, st.ttlDirective = ttl, true, false
+		}
+	}
+	return st
+}
+
+// isTypeOrClass reports whether the lexer reads tok as a type or class.
+func isTypeOrClass(tok string) bool {
+	up := strings.ToUpper(tok)
+	_, typ := dns.StringToType[up]
+	_, class := dns.StringToClass[up]
+	return typ || class || strings.HasPrefix(up, "TYPE") || strings.HasPrefix(up, "CLASS")
+}
+
+// absoluteName resolves name against origin as the parser does.
+func absoluteName(name, origin string) (string, bool) {
+	if name == "@" {
+		return origin, origin != ""
+	}
+	if _, ok := dns.IsDomainName(name); !ok || name == "" || name == "\n" {
+		return "", false
+	}
+	if dns.IsFqdn(name) {
+		return name, true
+	}
+	if origin == "" {
+		return "", false
+	}
+	if origin == "." {
+		return name + origin, true
+	}
+	return name + "." + origin, true
+}
+
+// stringToTTL parses a TTL as the parser does: seconds, or units like 1h30m.
+func stringToTTL(tok string) (uint32, bool) {
+	var s, i uint64
+	for _, c := range tok {
+		switch c {
+		case 's', 'S':
+			s, i = s+i, 0
+		case 'm', 'M':
+			s, i = s+i*60, 0
+		case 'h', 'H':
+			s, i = s+i*3600, 0
+		case 'd', 'D':
+			s, i = s+i*86400, 0
+		case 'w', 'W':
+			s, i = s+i*604800, 0
+		case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			i = i*10 + uint64(c-'0')
+		default:
+			return 0, false
+		}
+		if s > math.MaxUint32 || i > math.MaxUint32 {
+			return 0, false
+		}
+	}
+	if s+i > math.MaxUint32 {
+		return 0, false
+	}
+	return uint32(s + i), true
+}
+
+// scanEntries splits text from offset off (the start of line line, outside
+// any parenthesis, quote or comment) into entries the way miekg/dns's lexer
+// does, calling yield for each until it returns false.
+func scanEntries(text []byte, off, line int, yield func(*mfEntry) bool) {
+	var (
+		cur                 *mfEntry
+		tok                 []byte
+		inTok, quote, commt bool
+		quotedTok, escape   bool
+		sawBlank            bool
+		brace               int
+	)
+	begin := func(at int) {
+		cur = &mfEntry{start: at, line: line}
+		sawBlank = false
+	}
+	// flush ends the current token; blank tells whether a blank ends it.
+	flush := func(blank bool) {
+		if inTok {
+			if len(cur.tokens) == 0 && !sawBlank && blank && !quotedTok {
+				cur.owner = true
+			}
+			cur.tokens = append(cur.tokens, mfEntryToken{text: string(tok), quoted: quotedTok})
+		}
+		tok, inTok, quotedTok = tok[:0], false, false
+	}
+	add := func(b byte) {
+		inTok = true
+		tok = append(tok, b)
+	}
+	begin(off)
+	for i := off; i < len(text); i++ {
+		b := text[i]
+		if escape {
+			escape = false
+			if b != '\n' && b != '\r' {
+				add(b)
+				continue
+			}
+		}
+		endEntry := false
+		switch {
+		case commt:
+			if b == '\n' {
+				commt = false
+				endEntry = brace <= 0
+			}
+		case b == '\\':
+			add(b)
+			escape = true
+		case quote:
+			if b == '"' {
+				quote = false
+				flush(false)
+				break
+			}
+			add(b)
+		case b == '"':
+			flush(false)
+			quote = true
+			inTok, quotedTok = true, true
+		case b == ';':
+			flush(false)
+			commt = true
+		case b == '(':
+			brace++
+		case b == ')':
+			brace--
+		case b == ' ' || b == '\t':
+			flush(true)
+			sawBlank = true
+		case b == '\r':
+		case b == '\n':
+			flush(false)
+			endEntry = brace <= 0
+		default:
+			add(b)
+		}
+		if b == '\n' {
+			line++
+		}
+		if endEntry {
+			if len(cur.tokens) > 0 && !yield(cur) {
+				return
+			}
+			brace = 0
+			begin(i + 1)
+		}
+	}
+	flush(false)
+	if len(cur.tokens) > 0 && !yield(cur) {
+		return
+	}
+	// The end of the text: an entry that never starts.
+	yield(&mfEntry{start: len(text), line: line})
 }

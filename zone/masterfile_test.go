@@ -365,9 +365,19 @@ func FuzzReadMasterFile(f *testing.F) {
 		}
 		recs, err := ReadMasterFile("z", "example.com.", dir, 3600)
 		if err != nil {
-			var mfe *MasterFileError
-			if !errors.As(err, &mfe) || mfe.Pos.File == "" {
-				t.Fatalf("error %T %q does not name a file", err, err)
+			var errs MasterFileErrors
+			if !errors.As(err, &errs) || len(errs) == 0 {
+				t.Fatalf("error %T %q is not a MasterFileErrors", err, err)
+			}
+			seen := map[string]bool{}
+			for _, e := range errs {
+				if e.Pos.File == "" {
+					t.Fatalf("error %q does not name a file", e)
+				}
+				if seen[e.Error()] {
+					t.Fatalf("error %q reported twice", e)
+				}
+				seen[e.Error()] = true
 			}
 		}
 		lines := strings.Split(string(data), "\n")
@@ -399,6 +409,15 @@ func FuzzReadMasterFile(f *testing.F) {
 			t.Fatalf("plain parser error %v, ReadMasterFile error %v", perr, err)
 		}
 		if err != nil {
+			// Up to the first error, the same records.
+			if len(recs) < len(plain) {
+				t.Fatalf("plain parser: %d records before its error, ReadMasterFile: %d in all", len(plain), len(recs))
+			}
+			for i := range plain {
+				if plain[i].String() != recs[i].RR.String() {
+					t.Fatalf("record %d: plain %q, ReadMasterFile %q", i, plain[i], recs[i].RR)
+				}
+			}
 			return
 		}
 		if len(plain) != len(recs) {
@@ -428,5 +447,132 @@ func TestReadMasterFileLimits(t *testing.T) {
 	_, err = ReadMasterFile("gen.zone", "example.com.", dir, 3600)
 	if want := `gen.zone:3: more than 100 records`; err == nil || !strings.HasSuffix(err.Error(), want) {
 		t.Errorf("generate: got %v, want …%s", err, want)
+	}
+}
+
+func TestReadMasterFileManyErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  []string // errors, file relative to the directory
+		recs  string   // positions of the records read
+	}{{
+		name:  "bad rdata on two lines, unknown type, bad $TTL",
+		files: map[string]string{"z": "$TTL 300\na A 192.0.2.1\nb A 1.2.3.400\nc A 192.0.2.3\nd BOGUS x\n$TTL x\n\tAAAA ::1\ne MX 10 a..b\nf A 192.0.2.6\n"},
+		want: []string{
+			`z:3:5: bad A A: "1.2.3.400"`,
+			`z:5:3: not a TTL: "BOGUS"`,
+			`z:6:6: expecting $TTL value, not this...: "x"`,
+			`z:8:9: bad MX Mx: "a..b"`,
+		},
+		// The blank-owner line after the bad lines keeps the owner d.
+		recs: "z:2 a.example.com. A\nz:4 c.example.com. A\nz:7 d.example.com. AAAA\nz:9 f.example.com. A\n",
+	}, {
+		name:  "error inside a parenthesized multi-line record",
+		files: map[string]string{"z": "$TTL 300\n@ SOA ns. h. ( 1 2\n x 4\n 5 )\nwww A 192.0.2.1\nbad 60 A ( 1.2.3.4\n 5.6.7.8 )\n  A 192.0.2.2\n"},
+		want: []string{
+			`z:3:2: bad SOA zone parameter: "x"`,
+			`z:7:2: garbage after rdata: "5.6.7.8"`,
+		},
+		// The failed line still set the owner and the last explicit TTL
+		// (but $TTL wins).
+		recs: "z:5 www.example.com. A\nz:8 bad.example.com. A\n",
+	}, {
+		name:  "error on the last line without a final newline",
+		files: map[string]string{"z": "a 300 A 192.0.2.1\nb 300 A 192.0.2.x\nc 300 A 192.0.2.3\nd 300 A 1.2.3.400"},
+		want:  []string{`z:2:9: bad A A: "192.0.2.x"`, `z:4:9: bad A A: "1.2.3.400"`},
+		recs:  "z:1 a.example.com. A\nz:3 c.example.com. A\n",
+	}, {
+		name: "errors inside an include resume there, then after the directive",
+		files: map[string]string{
+			"z":     "$TTL 300\n$ORIGIN sub.example.com.\na A 192.0.2.1\n$INCLUDE inc other.example.com.\nb A 192.0.2.x\nc A 192.0.2.3\n$INCLUDE missing\nd A 192.0.2.4\n",
+			"inc":   "i1 A 192.0.2.10\ni2 A 192.0.2.y\ni3 TXT \"ok\"\n$TTL 60\ni4 A 192.0.2.z\ni5 A 192.0.2.13\n",
+			"other": "",
+		},
+		want: []string{
+			`inc:2:6: bad A A: "192.0.2.y"`,
+			`inc:5:6: bad A A: "192.0.2.z"`,
+			`z:5:5: bad A A: "192.0.2.x"`,
+			`z:7: $INCLUDE "missing": no such file missing`,
+		},
+		recs: "z:3 a.sub.example.com. A\ninc:1 i1.other.example.com. A\ninc:3 i3.other.example.com. TXT\ninc:6 i5.other.example.com. A\nz:6 c.sub.example.com. A\nz:8 d.sub.example.com. A\n",
+	}, {
+		name:  "no TTL: every record line fails, each reported once",
+		files: map[string]string{"z": "a A 192.0.2.1\nb A 192.0.2.2\n"},
+		want:  []string{`z:1:3: missing TTL with no previous value: "A"`, `z:2:3: missing TTL with no previous value: "A"`},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeTree(t, tt.files)
+			ttl := uint32(0)
+			recs, err := ReadMasterFile("z", "example.com.", dir, ttl)
+			var errs MasterFileErrors
+			if !errors.As(err, &errs) {
+				t.Fatalf("error %T %v, want MasterFileErrors", err, err)
+			}
+			var got []string
+			for _, e := range errs {
+				got = append(got, strings.ReplaceAll(e.Error(), dir+string(filepath.Separator), ""))
+				var pe *dns.ParseError
+				if e.Pos.Line == 0 || (!errors.As(e, &pe) && !strings.Contains(e.Msg, "$INCLUDE")) {
+					t.Errorf("%v: no line, or no *dns.ParseError", e)
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			if got := positions(dir, recs); got != tt.recs {
+				t.Errorf("records:\n%s\nwant:\n%s", got, tt.recs)
+			}
+			var mfe *MasterFileError
+			if !errors.As(err, &mfe) || mfe != errs[0] {
+				t.Errorf("errors.As does not find the first *MasterFileError")
+			}
+		})
+	}
+}
+
+// TestReadMasterFileOneErrorResumes checks the restart adds nothing of its
+// own: one bad line among twenty, in every position and after every kind of
+// line, gives exactly that error and every other record, as read without it.
+func TestReadMasterFileOneErrorResumes(t *testing.T) {
+	good := []string{
+		"$TTL 300", "@ SOA ns1 hostmaster ( 1 2 3", " 4 5 )", "\tNS ns1", "www A 192.0.2.1", "\tAAAA 2001:db8::1",
+		"mail 60 MX 10 www", "\tA 192.0.2.2", "$ORIGIN sub.example.com.", "txt TXT \"a ; b\" ( \"c\"", " \"d\" ) ; e",
+		"h IN A 192.0.2.3", " 120 TXT x", "; comment only", "", "$TTL 1h", "x A 192.0.2.4", "\tTXT y", "y CNAME x", "z 10 IN A 192.0.2.5",
+	}
+	for _, bad := range []string{"b A 1.2.3.400", "$TTL x", "b BOGUS x", "\tA 1.2.3.400"} {
+		for at := 0; at <= len(good); at++ {
+			if at > 0 && (strings.HasSuffix(good[at-1], "( 1 2 3") || strings.HasSuffix(good[at-1], "( \"c\"")) {
+				continue // inside parentheses: not a line boundary
+			}
+			lines := append(append(append([]string{}, good[:at]...), bad), good[at:]...)
+			dir := writeTree(t, map[string]string{"z": strings.Join(lines, "\n") + "\n", "ok": strings.Join(good, "\n") + "\n"})
+			want, err := ReadMasterFile("ok", "example.com.", dir, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs, err := ReadMasterFile("z", "example.com.", dir, 0)
+			var errs MasterFileErrors
+			if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Pos.Line != at+1 {
+				t.Errorf("%q at line %d: errors %v, want one at line %d", bad, at+1, err, at+1)
+				continue
+			}
+			// A bad line with an owner changes the owner of a blank-owner
+			// line after it, as it would in the parser.
+			if bad[0] != '\t' && !strings.HasPrefix(bad, "$") && at < len(good) && (good[at] == "" || good[at][0] == ' ' || good[at][0] == '\t') {
+				continue
+			}
+			var a, b []string
+			for _, r := range want {
+				a = append(a, r.RR.String())
+			}
+			for _, r := range recs {
+				b = append(b, r.RR.String())
+			}
+			if strings.Join(a, "\n") != strings.Join(b, "\n") {
+				t.Errorf("%q at line %d: records\n%s\nwant\n%s", bad, at+1, strings.Join(b, "\n"), strings.Join(a, "\n"))
+			}
+		}
 	}
 }
