@@ -452,9 +452,11 @@ var parseErrorRE = regexp.MustCompile(` at line: (\d+):(\d+)$`)
 // The ParseError keeps its position in unexported fields, so it is read back
 // from its message, "file: dns: msg: "tok" at line: L:C".
 func (t *mfTracker) parseError(err error) (*MasterFileError, *mfFile, int) {
-	if t.refused != nil {
-		t.refused.err = err
-		return t.refused, t.last, t.refused.Pos.Line
+	if r := t.refused; r != nil {
+		// Consumed: a later error of the same run is its own.
+		t.refused = nil
+		r.err = err
+		return r, t.last, r.Pos.Line
 	}
 	var pe *dns.ParseError
 	if !errors.As(err, &pe) {

@@ -576,3 +576,34 @@ func TestReadMasterFileOneErrorResumes(t *testing.T) {
 		}
 	}
 }
+
+// TestReadMasterFileRefusedIncludeThenError: a refused $INCLUDE must not
+// swallow a later, unrelated error, nor the records after it (regression:
+// the refusal was reported again in its place and the rest of the file
+// dropped).
+func TestReadMasterFileRefusedIncludeThenError(t *testing.T) {
+	dir := t.TempDir()
+	body := "$ORIGIN example.test.\n$TTL 300\n" +
+		"a A 192.0.2.1\n" +
+		"$INCLUDE /etc/passwd\n" +
+		"b A 192.0.2.2\n" +
+		"c A not-an-address\n" +
+		"d A 192.0.2.4\n" +
+		"e A 192.0.2.5\n"
+	p := filepath.Join(dir, "z.zone")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := ReadMasterFile(p, "example.test.", dir, 0)
+	var es MasterFileErrors
+	if !errors.As(err, &es) || len(es) != 2 || es[0].Pos.Line != 4 || es[1].Pos.Line != 6 {
+		t.Fatalf("want the refused include (line 4) and the bad A (line 6); got %v", err)
+	}
+	var names []string
+	for _, r := range recs {
+		names = append(names, r.RR.Header().Name)
+	}
+	if got := strings.Join(names, " "); got != "a.example.test. b.example.test. d.example.test. e.example.test." {
+		t.Errorf("records %q, want a b d e", got)
+	}
+}
