@@ -145,7 +145,7 @@ func Apply(ctx context.Context, p Provider, plan *zone.Plan) (int, error) {
 			size = len(changes)
 		}
 		for start := 0; start < len(changes); {
-			end := min(start+size, len(changes))
+			end := batchEnd(changes, start, size)
 			batch := changes[start:end]
 			err := Retry(ctx, func() error {
 				for {
@@ -189,47 +189,64 @@ func Apply(ctx context.Context, p Provider, plan *zone.Plan) (int, error) {
 }
 
 // applyOrder returns the changes in the order they are sent. The set is
-// the plan's, exactly, and the changes at one owner name stay together (an
-// adapter may need them in one message, as a type change does); only the
-// order of the names differs: first the names where an address record (A,
-// AAAA) is created or updated, then the others, then the names where one is
-// only deleted, each group in the plan's canonical order. A backend may
-// check each batch on its own: BIND refuses an UPDATE adding an MX, SRV or
-// NS whose in-zone target has no address yet (check-integrity), which
-// happens when the target's A record falls in a later message of a large
-// sync.
+// the plan's, exactly; only the order differs: first the address records
+// (A, AAAA) that are created or updated, then every other change, then the
+// address records that are deleted, each phase in the plan's canonical
+// order. A backend may check each batch on its own: BIND refuses an UPDATE
+// adding an MX, SRV or NS whose in-zone target has no address yet
+// (check-integrity), which happens when the target's A record falls in a
+// later message of a large sync. Names with a CNAME change keep all their
+// changes together in the middle phase, since a CNAME cannot coexist with
+// other data (a type change must land in one message).
 func applyOrder(changes []zone.Change) []zone.Change {
-	const (
-		addrFirst = iota
-		middle
-		addrLast
-	)
-	group := map[string]int{}
+	hasCNAME := map[string]bool{}
 	for _, c := range changes {
-		g, seen := group[c.Key.Name]
-		if !seen {
-			g = middle
+		if c.Key.Type == dns.TypeCNAME {
+			hasCNAME[c.Key.Name] = true
 		}
-		if c.Key.Type == dns.TypeA || c.Key.Type == dns.TypeAAAA {
-			if c.Action == zone.Delete {
-				if g == middle {
-					g = addrLast
-				}
-			} else {
-				g = addrFirst
-			}
+	}
+	const (
+		first = iota
+		middle
+		last
+	)
+	phase := func(c zone.Change) int {
+		if hasCNAME[c.Key.Name] || (c.Key.Type != dns.TypeA && c.Key.Type != dns.TypeAAAA) {
+			return middle
 		}
-		group[c.Key.Name] = g
+		if c.Action == zone.Delete {
+			return last
+		}
+		return first
 	}
 	out := make([]zone.Change, 0, len(changes))
-	for _, want := range []int{addrFirst, middle, addrLast} {
+	for _, want := range []int{first, middle, last} {
 		for _, c := range changes {
-			if group[c.Key.Name] == want {
+			if phase(c) == want {
 				out = append(out, c)
 			}
 		}
 	}
 	return out
+}
+
+// batchEnd returns where a batch that starts at start and may hold size
+// changes ends: before the first change of an owner name the limit would
+// cut in two, when the batch holds something else too, so a name's changes
+// (a type change among them) land in one batch.
+func batchEnd(changes []zone.Change, start, size int) int {
+	end := min(start+size, len(changes))
+	if end == len(changes) {
+		return end
+	}
+	cut := end
+	for cut > start && changes[cut-1].Key.Name == changes[end].Key.Name {
+		cut--
+	}
+	if cut == start {
+		return end // one name holds more changes than a batch: no choice
+	}
+	return cut
 }
 
 // applyOne applies one change through the libdns interfaces.

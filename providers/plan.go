@@ -52,12 +52,18 @@ func (t Target) Apply(ctx context.Context, plan *zone.Plan) (int, error) {
 		if !ok {
 			return 0, &ApplyError{Provider: t.Name, Zone: t.Zone.Name, Err: ErrZoneNotFound}
 		}
-		if err := zc.EnsureZone(ctx, t.Zone.Name, t.apexNS()); err != nil {
+		if err := zc.EnsureZone(ctx, t.Zone.Name, planApexNS(plan, t.Zone.Name)); err != nil {
 			return 0, &ApplyError{Provider: t.Name, Zone: t.Zone.Name, Err: err}
 		}
 		fresh, err := t.Plan(ctx)
 		if err != nil {
 			return 0, &ApplyError{Provider: t.Name, Zone: t.Zone.Name, Err: err}
+		}
+		// The new plan may only drop what creation made: a plan made
+		// earlier (a saved one) is applied as it was shown, or not at all.
+		if c, ok := uncovered(fresh, plan); ok {
+			return 0, &ApplyError{Provider: t.Name, Zone: t.Zone.Name, Change: c,
+				Err: errors.New("the desired records differ from the plan's (the configuration changed since it was made); the zone was created, nothing else applied")}
 		}
 		// What creation already made (the apex NS set) counts as applied.
 		made := max(len(plan.Changes)-len(fresh.Changes), 0)
@@ -67,13 +73,33 @@ func (t Target) Apply(ctx context.Context, plan *zone.Plan) (int, error) {
 	return Apply(ctx, t.Provider, plan)
 }
 
-// apexNS returns the desired apex nameservers of the target's zone.
-func (t Target) apexNS() []string {
+// planApexNS returns the apex nameservers plan creates in zone origin.
+func planApexNS(plan *zone.Plan, origin string) []string {
 	var out []string
-	if s := t.Zone.Records.Get(zone.Key{Name: t.Zone.Name, Type: dns.TypeNS}); s != nil {
-		for _, rr := range s.Records {
-			out = append(out, rr.(*dns.NS).Ns)
+	for _, c := range plan.Changes {
+		if c.Key.Type == dns.TypeNS && c.Key.Name == dns.CanonicalName(origin) && c.New != nil {
+			for _, rr := range c.New.Records {
+				out = append(out, rr.(*dns.NS).Ns)
+			}
 		}
 	}
 	return out
+}
+
+// uncovered returns a change of fresh that plan does not make: one that
+// writes an RRset plan does not write the same way. Deletions are covered
+// (they remove what creation made and the plan never asked for).
+func uncovered(fresh, plan *zone.Plan) (zone.Change, bool) {
+	want := map[zone.Key]*zone.RRset{}
+	for _, c := range plan.Changes {
+		if c.New != nil {
+			want[c.Key] = c.New
+		}
+	}
+	for _, c := range fresh.Changes {
+		if c.New != nil && !c.New.Equal(want[c.Key]) {
+			return c, true
+		}
+	}
+	return zone.Change{}, false
 }

@@ -361,3 +361,37 @@ func TestSyncSavedPlan(t *testing.T) {
 		t.Errorf("bad plan file: exit %d, %q", code, errOut)
 	}
 }
+
+// TestSyncSavedPlanCreatesZone: a saved plan that creates the zone applies
+// what it showed; if the config changed since, only the zone is created and
+// the rest is refused (the fresh plan after creation comes from the config).
+func TestSyncSavedPlanCreatesZone(t *testing.T) {
+	cfg, _, _ := writeConfig(t, baseRecords)
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	code, out, _ := run(t, "-c", cfg, "diff", "-o", "json", "--provider", "alpha")
+	if code != ExitChanges || !strings.Contains(out, `"create_zone": true`) {
+		t.Fatalf("diff: exit %d\n%s", code, out)
+	}
+	if err := os.WriteFile(planFile, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The config gains a record after the plan was saved.
+	text, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte(string(text)+"      unreviewed: { A: 203.0.113.66 }\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "-c", cfg, "sync", "--yes", "--plan", planFile, "--provider", "alpha")
+	if code != ExitError || !strings.Contains(out, "the configuration changed since it was made") || !strings.Contains(out, "unreviewed.example.com. A") {
+		t.Fatalf("sync --plan with a changed config: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = run(t, "-c", cfg, "diff", "--provider", "alpha")
+	if code != ExitChanges || strings.Contains(out, "will be created") {
+		t.Fatalf("the zone must exist now, the records not: exit %d\n%s", code, out)
+	}
+	if !strings.Contains(out, "+ unreviewed.example.com.") || !strings.Contains(out, "+ www.example.com.") {
+		t.Errorf("nothing beyond the zone may have been applied:\n%s", out)
+	}
+}
