@@ -17,6 +17,19 @@ func applyStaged(ctx context.Context, opts *syncOptions, work []planOutcome) []a
 	var results []applyOutcome
 	for i, w := range work {
 		start := time.Now()
+		if i > 0 {
+			// The earlier stages took time: apply this one only if what it
+			// was planned against is still there.
+			if err := checkBasis(ctx, []planOutcome{w}); err != nil {
+				r := applyOutcome{Target: w.Target, Planned: len(w.Plan.Changes), Err: err, Duration: time.Since(start)}
+				progressLine(opts.IO, r)
+				results = append(results, r)
+				for _, rest := range work[i+1:] {
+					fmt.Fprintf(opts.IO.ErrOut, "skipped %s %s: an earlier stage failed\n", rest.Target.Name, rest.Target.Zone.Name)
+				}
+				break
+			}
+		}
 		n, err := w.Target.Apply(ctx, w.Plan)
 		r := applyOutcome{Target: w.Target, Planned: len(w.Plan.Changes), Applied: n, Err: err}
 		if err == nil {
