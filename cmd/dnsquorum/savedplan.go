@@ -56,16 +56,7 @@ func savedPlans(ctx context.Context, path string, targets []providers.Target) ([
 	if len(saved) == 0 {
 		return nil, fmt.Errorf("%s: no plan for the selected providers and zones", path)
 	}
-	var stale []string
-	for i, o := range planTargets(ctx, targetsOf(saved)) {
-		switch {
-		case o.Err != nil:
-			stale = append(stale, o.Err.Error())
-		case o.Plan.Basis != saved[i].Plan.Basis:
-			stale = append(stale, fmt.Sprintf("provider %s: zone %s: its records changed since the plan was written", o.Target.Name, o.Target.Zone.Name))
-		}
-	}
-	if len(stale) > 0 {
+	if stale := staleTargets(ctx, saved); len(stale) > 0 {
 		return nil, fmt.Errorf("%s: the saved plans are stale; nothing applied (run diff again):\n  %s", path, strings.Join(stale, "\n  "))
 	}
 	return saved, nil

@@ -179,19 +179,25 @@ func syncRun(ctx context.Context, opts *syncOptions) error {
 // changed since the plan shown was computed (Terraform's "saved plan is
 // stale"): the user confirmed changes against what they saw.
 func checkBasis(ctx context.Context, work []planOutcome) error {
+	if stale := staleTargets(ctx, work); len(stale) > 0 {
+		return fmt.Errorf("the plans are stale; nothing applied (run sync again to see the new plans):\n  %s", strings.Join(stale, "\n  "))
+	}
+	return nil
+}
+
+// staleTargets plans every target of work again and names those whose
+// records changed since their plan was made, or that can no longer be read.
+func staleTargets(ctx context.Context, work []planOutcome) []string {
 	var stale []string
 	for i, o := range planTargets(ctx, targetsOf(work)) {
 		switch {
 		case o.Err != nil:
 			stale = append(stale, o.Err.Error())
 		case o.Plan.Basis != work[i].Plan.Basis:
-			stale = append(stale, fmt.Sprintf("provider %s: zone %s: its records changed since the plan was shown", o.Target.Name, o.Target.Zone.Name))
+			stale = append(stale, fmt.Sprintf("provider %s: zone %s: its records changed since the plan was made", o.Target.Name, o.Target.Zone.Name))
 		}
 	}
-	if len(stale) > 0 {
-		return fmt.Errorf("the plans are stale; nothing applied (run sync again to see the new plans):\n  %s", strings.Join(stale, "\n  "))
-	}
-	return nil
+	return stale
 }
 
 // applyAll applies every plan concurrently; one failure does not stop the
